@@ -1,0 +1,33 @@
+/*
+ * status: the one result type.  Every fallible function in the request path
+ * returns an enum tf_status; status_http() maps it to the answer the client
+ * gets and status_str() to the cause written in the answer and the log.
+ */
+#ifndef THANOS_FCGI_STATUS_H
+#define THANOS_FCGI_STATUS_H
+
+enum tf_status {
+	TF_OK = 0,
+	TF_BAD_PATH,        /* 400: dot segment, control character, bad %-escape */
+	TF_BAD_REQUEST,     /* 400: anything else malformed in the request */
+	TF_BODY_TOO_LARGE,  /* 413 */
+	TF_URI_TOO_LONG,    /* 414 */
+	TF_HEADERS_TOO_LARGE, /* 431 */
+	TF_CONFIG,          /* 500: a per-request setting from the server is bad */
+	TF_UPSTREAM,        /* 502: refused, unresolvable, reset, garbage */
+	TF_UPSTREAM_HEADER, /* 502: the upstream's header block is bad or too big */
+	TF_TIMEOUT,         /* 504 */
+	TF_CLIENT_GONE,     /* the client went away: nothing to answer */
+	TF_STATUS_MAX
+};
+
+/* HTTP status code for s (500 for anything unknown). */
+int status_http(enum tf_status s);
+
+/* Reason phrase for an HTTP code we send ourselves ("Bad Gateway"). */
+const char *status_reason(int code);
+
+/* Short English cause ("dot segment in path"). Never NULL. */
+const char *status_str(enum tf_status s);
+
+#endif
