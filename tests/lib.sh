@@ -1,0 +1,93 @@
+# tests/lib.sh: shared helpers for the shell tests (sourced, not run).
+#
+# Every test: sources this file, starts what it needs on loopback ports with
+# `spawn NAME CMD...` (logs under $TMPD/NAME.log), and calls `finish` last.
+# Everything spawned is stopped on exit, pass or fail.  Assertions print one
+# line per check; a failed check makes the script exit 1 at `finish`.
+# Servers missing from the machine are failures, never skips.
+
+set -u
+: "${THANOS_FCGI_BIN:=$(cd "$(dirname "$0")/../.." && pwd)/src/thanos-fcgi}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+export THANOS_FCGI_BIN top_srcdir
+TMPD=$(mktemp -d "${TMPDIR:-/tmp}/thanos-fcgi-test.XXXXXX")
+export TMPD
+PIDS=""
+FAILED=0
+PASSED=0
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	if [ "$FAILED" = 0 ] && [ -z "${KEEP_TMP:-}" ]; then rm -rf "$TMPD"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# free_port: prints a TCP port free on 127.0.0.1 right now.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT [SECONDS]: waits until something listens on 127.0.0.1:PORT.
+wait_port() {
+	local i=0 max=$(( ${2:-10} * 20 ))
+	while ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -ge "$max" ] && { echo "port $1 did not open" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
+# wait_file PATH [SECONDS]: waits until PATH exists (unix sockets, pid files).
+wait_file() {
+	local i=0 max=$(( ${2:-10} * 20 ))
+	while [ ! -e "$1" ]; do
+		i=$((i + 1))
+		[ "$i" -ge "$max" ] && { echo "$1 did not appear" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
+# spawn NAME CMD...: runs CMD in the background, output to $TMPD/NAME.log.
+spawn() {
+	local name=$1; shift
+	"$@" >"$TMPD/$name.log" 2>&1 &
+	PIDS="$PIDS $!"
+	eval "PID_$name=$!"
+}
+
+# track PID: stop PID at exit too (daemons that fork and write a pid file).
+track() { PIDS="$PIDS $1"; }
+
+pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
+
+# check DESC WANT GOT: equality assertion.
+check() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: want '$2', got '$3'"; fi
+}
+
+# check_match DESC REGEX GOT: extended-regex assertion.
+check_match() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then pass "$1"; else fail "$1: '$3' does not match /$2/"; fi
+}
+
+# need CMD...: fails the test (not skips) when a command is missing.
+need() {
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || { echo "not ok - required command '$c' is missing (run the README's test command)"; FAILED=1; exit 1; }
+	done
+}
+
+# finish: prints the summary and exits 1 if anything failed.
+finish() {
+	echo "# $PASSED passed, $FAILED failed"
+	if [ "$FAILED" != 0 ]; then
+		echo "# logs kept in $TMPD" >&2
+		for f in "$TMPD"/*.log; do [ -f "$f" ] && { echo "## $f"; tail -n 30 "$f"; }; done >&2
+		exit 1
+	fi
+	exit 0
+}
