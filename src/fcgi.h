@@ -1,0 +1,18 @@
+/* fcgi: the FastCGI front end: an accept loop per thread over libfcgi on a
+ * listening socket (fd 0 from a spawner, or our own --listen socket), and
+ * the signal handling for a graceful stop. */
+#ifndef THANOS_FCGI_FCGI_H
+#define THANOS_FCGI_FCGI_H
+
+#include "conf.h"
+#include "upstream.h"
+
+/* Opens --listen ("host:port" or "unix:/path"). Returns the fd or -1. */
+int fcgi_listen(const char *addr, int backlog);
+
+/* Serves requests on listen_fd with c->threads threads until SIGTERM or
+ * SIGINT, then lets running requests finish (at most c->shutdown_grace_ms).
+ * Returns the process exit status. */
+int fcgi_run(const struct conf *c, struct upstream_pool *pool, int listen_fd);
+
+#endif

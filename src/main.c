@@ -1,0 +1,96 @@
+/*
+ * thanos-fcgi: serve Thanos (or anything with --web.route-prefix) on a
+ * sub-path of any web server that runs CGI or FastCGI programs.
+ *
+ * main: read the configuration, then run as one of
+ *   - FastCGI on our own socket (--listen),
+ *   - FastCGI on fd 0 (spawn-fcgi, mod_fcgid, lighttpd bin-path, systemd),
+ *   - plain CGI (one request from the environment, then exit).
+ */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <fcgiapp.h>
+#include <openssl/crypto.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+
+#include "cgi.h"
+#include "conf.h"
+#include "fcgi.h"
+#include "log.h"
+#include "upstream.h"
+
+extern char **environ;
+
+static void print_version(void)
+{
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	printf("thanos-fcgi %s\n", PACKAGE_VERSION);
+	printf("libcurl %s (%s)\n", v->version, v->ssl_version ? v->ssl_version : "no TLS");
+	printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
+	printf("libfcgi %s\n", FCGI_VERSION_STRING);
+}
+
+int main(int argc, char **argv)
+{
+	struct conf c;
+	struct upstream_pool pool;
+	char err[512];
+	int rc = 2, fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (conf_load(&c, argc, argv, environ, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		goto out;
+	}
+	if (c.action == CONF_HELP) {
+		conf_help(stdout);
+		rc = 0;
+		goto out;
+	}
+	if (c.action == CONF_VERSION) {
+		print_version();
+		rc = 0;
+		goto out;
+	}
+	log_set_level((enum log_level)c.log_level);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_msg(LOG_ERR, "curl_global_init failed");
+		rc = 1;
+		goto out;
+	}
+	if (upstream_pool_init(&pool, c.upstream, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		goto out_curl;
+	}
+	upstream_log_config(&c);
+	if (c.listen != NULL && *c.listen != '\0') {
+		fd = fcgi_listen(c.listen, (int)c.backlog);
+		if (fd < 0) {
+			log_msg(LOG_ERR, "--listen: cannot listen on '%s': %s", c.listen, strerror(errno));
+			goto out_pool;
+		}
+		log_msg(LOG_INFO, "listening on %s, %ld thread(s), upstream %s",
+			c.listen, c.threads, c.upstream);
+		rc = fcgi_run(&c, &pool, fd);
+	} else if (!FCGX_IsCGI()) {
+		rc = fcgi_run(&c, &pool, 0);
+	} else if (getenv("GATEWAY_INTERFACE") != NULL || getenv("REQUEST_METHOD") != NULL) {
+		rc = cgi_run(&c, &pool, environ);
+	} else {
+		log_msg(LOG_ERR, "not started by a web server: no FastCGI socket on fd 0, "
+				 "no CGI environment and no --listen (see --help)");
+	}
+out_pool:
+	upstream_pool_free(&pool);
+out_curl:
+	curl_global_cleanup();
+out:
+	conf_free(&c);
+	return rc;
+}

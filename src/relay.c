@@ -1,0 +1,517 @@
+/* relay: one request from the web server to the upstream and back. */
+#include "relay.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "log.h"
+#include "prefix.h"
+#include "reqhdr.h"
+#include "resphdr.h"
+#include "rewrite.h"
+#include "target.h"
+#include "units.h"
+
+#define TRIED_MAX 8
+
+struct relay_worker {
+	const struct conf *conf;
+	struct upstream_pool *pool;
+	CURL *curl;
+	struct buf e, t, r, path, url, hdrs, out, msg, origin;
+	struct resphdr rh;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* State of one request while libcurl runs it. */
+struct xfer {
+	struct relay_worker *w;
+	const struct relay_io *io;
+	const struct conf *c;
+	struct rewrite_ctx rw;
+	int head;           /* HEAD: no body either way */
+	int headers_sent;   /* the CGI header block went to the client */
+	int client_gone;
+	int timed_out;      /* first-byte or idle timeout hit */
+	int body_too_large;
+	enum tf_status hdr_err;
+	uint64_t body_read, body_max;
+	int64_t start_ms, last_ms;
+	int got_byte;       /* any byte from the upstream yet */
+};
+
+struct relay_worker *relay_worker_new(const struct conf *c,
+				      struct upstream_pool *pool)
+{
+	struct relay_worker *w = xmalloc(sizeof(*w));
+
+	memset(w, 0, sizeof(*w));
+	w->conf = c;
+	w->pool = pool;
+	w->curl = curl_easy_init();
+	if (w->curl == NULL) {
+		log_msg(LOG_ERR, "curl_easy_init failed: out of memory");
+		abort();
+	}
+	buf_init(&w->e, c->max_uri_size);
+	buf_init(&w->t, c->max_uri_size * 3);
+	buf_init(&w->r, 4096);
+	buf_init(&w->path, c->max_uri_size * 3 + 8192);
+	buf_init(&w->url, c->max_uri_size * 3 + 16384);
+	buf_init(&w->hdrs, c->max_header_size + 16384);
+	buf_init(&w->out, c->max_upstream_header_size + 65536);
+	buf_init(&w->msg, 4096);
+	buf_init(&w->origin, 4096);
+	resphdr_init(&w->rh, c->max_upstream_header_size);
+	return w;
+}
+
+void relay_worker_free(struct relay_worker *w)
+{
+	if (w == NULL)
+		return;
+	curl_easy_cleanup(w->curl);
+	buf_free(&w->e);
+	buf_free(&w->t);
+	buf_free(&w->r);
+	buf_free(&w->path);
+	buf_free(&w->url);
+	buf_free(&w->hdrs);
+	buf_free(&w->out);
+	buf_free(&w->msg);
+	buf_free(&w->origin);
+	resphdr_free(&w->rh);
+	free(w);
+}
+
+static int send_headers(struct xfer *x)
+{
+	enum tf_status s;
+
+	if (x->headers_sent)
+		return 0;
+	s = resphdr_emit(&x->w->rh, &x->rw, &x->w->out);
+	if (s != TF_OK) {
+		x->hdr_err = s;
+		return -1;
+	}
+	x->headers_sent = 1;
+	if (x->io->write(x->io->ctx, x->w->out.ptr, x->w->out.len) != 0 ||
+	    x->io->flush(x->io->ctx) != 0) {
+		x->client_gone = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct xfer *x = ud;
+	size_t len = size * n;
+
+	x->got_byte = 1;
+	x->last_ms = upstream_now_ms();
+	x->hdr_err = resphdr_feed(&x->w->rh, p, len);
+	if (x->hdr_err != TF_OK)
+		return 0;
+	/* Send the header block as soon as it is whole: long polls and
+	 * event streams must not wait for their first body byte. */
+	if (x->w->rh.complete && !x->headers_sent && send_headers(x) != 0)
+		return 0;
+	return len;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct xfer *x = ud;
+	size_t len = size * n;
+
+	x->last_ms = upstream_now_ms();
+	if (!x->headers_sent && send_headers(x) != 0)
+		return 0;
+	if (x->io->write(x->io->ctx, p, len) != 0 || x->io->flush(x->io->ctx) != 0) {
+		x->client_gone = 1;
+		return 0;
+	}
+	return len;
+}
+
+static size_t on_read(char *p, size_t size, size_t n, void *ud)
+{
+	struct xfer *x = ud;
+	ssize_t r = x->io->read(x->io->ctx, p, size * n);
+
+	if (r < 0) {
+		x->client_gone = 1;
+		return CURL_READFUNC_ABORT;
+	}
+	x->body_read += (uint64_t)r;
+	x->last_ms = upstream_now_ms();
+	if (x->body_max > 0 && x->body_read > x->body_max) {
+		x->body_too_large = 1;
+		return CURL_READFUNC_ABORT;
+	}
+	return (size_t)r;
+}
+
+/* Called by libcurl about once a second: the first-byte and idle timeouts. */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+		       curl_off_t un)
+{
+	struct xfer *x = ud;
+	int64_t now = upstream_now_ms();
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	if (!x->got_byte && x->c->timeout_first_byte_ms > 0 &&
+	    now - x->start_ms > x->c->timeout_first_byte_ms)
+		x->timed_out = 1;
+	if (x->got_byte && x->c->timeout_idle_ms > 0 &&
+	    now - x->last_ms > x->c->timeout_idle_ms)
+		x->timed_out = 1;
+	return x->timed_out;
+}
+
+static int is_token(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || strchr("!#$%&'*+-.^_`|~", *s)))
+			return 0;
+	return 1;
+}
+
+/* nginx's proxy_next_upstream rule: only these may be sent twice. */
+static int is_idempotent(const char *m)
+{
+	return strcmp(m, "POST") != 0 && strcmp(m, "PATCH") != 0 &&
+	       strcmp(m, "LOCK") != 0;
+}
+
+/* Sends a one-line text answer; only while no header has gone out. */
+static void send_error(struct relay_worker *w, const struct relay_io *io,
+		       int head, int code, const char *line)
+{
+	struct buf *b = &w->out;
+
+	buf_reset(b);
+	if (buf_printf(b, "Status: %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			  "Content-Length: %zu\r\nCache-Control: no-store\r\n\r\n%s%s\n",
+		       code, status_reason(code), strlen(line) + 14,
+		       head ? "" : "thanos-fcgi: ", head ? "" : line) != 0)
+		return;
+	if (head) /* HEAD: the same headers, no body */
+		b->len -= 1;
+	if (io->write(io->ctx, b->ptr, b->len) == 0)
+		io->flush(io->ctx);
+}
+
+/* E's origin and path from --web.external-url "https://host/pub". */
+static void external_url_split(const char *url, struct buf *origin,
+			       const char **path)
+{
+	const char *p = strstr(url, "://");
+
+	*path = NULL;
+	buf_reset(origin);
+	if (p == NULL)
+		return;
+	p = strchr(p + 3, '/');
+	buf_append(origin, url, p ? (size_t)(p - url) : strlen(url));
+	*path = p;
+}
+
+/* Body to send: sets *len (-1 unknown, chunked) and returns 1, or 0 none. */
+static int body_plan(char *const params[], const struct relay_io *io,
+		     const char *method, int64_t *len, enum tf_status *err)
+{
+	const char *cl = param_get(params, "CONTENT_LENGTH");
+	const char *te = param_get(params, "HTTP_TRANSFER_ENCODING");
+	uint64_t v;
+
+	*err = TF_OK;
+	if (cl != NULL && *cl != '\0') {
+		if (units_size(cl, &v) != 0 || v > INT64_MAX || strspn(cl, "0123456789") != strlen(cl)) {
+			*err = TF_BAD_REQUEST;
+			return 0;
+		}
+		*len = (int64_t)v;
+		return v > 0 || strcmp(method, "POST") == 0 ||
+		       strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
+	}
+	*len = -1;
+	return te != NULL && io->can_stream_body;
+}
+
+static struct curl_slist *header_list(const struct buf *hdrs, int has_accept)
+{
+	struct curl_slist *l = NULL, *n;
+	const char *p = buf_str(hdrs), *end = p + hdrs->len;
+
+	/* curl adds Accept: and Expect: of its own unless told not to. */
+	l = curl_slist_append(l, "Expect:");
+	if (!has_accept && l != NULL)
+		l = curl_slist_append(l, "Accept:");
+	for (; p < end && l != NULL; p += strlen(p) + 1) {
+		n = curl_slist_append(l, p);
+		if (n == NULL) {
+			curl_slist_free_all(l);
+			return NULL;
+		}
+		l = n;
+	}
+	if (l == NULL) {
+		log_msg(LOG_ERR, "curl_slist_append failed: out of memory");
+		abort();
+	}
+	return l;
+}
+
+/* Runs the request against target i. Returns curl's result. */
+static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
+			const char *method, int has_body, int64_t body_len,
+			struct curl_slist *hl)
+{
+	struct relay_worker *w = x->w;
+	CURL *h = w->curl;
+	CURLcode rc;
+
+	rc = upstream_setup(h, x->c, t);
+	buf_reset(&w->url);
+	if (rc == CURLE_OK &&
+	    (buf_appends(&w->url, t->base) != 0 || buf_append(&w->url, w->path.ptr, w->path.len) != 0))
+		rc = CURLE_URL_MALFORMAT;
+	if (rc != CURLE_OK)
+		return rc;
+	resphdr_reset(&w->rh);
+	w->errbuf[0] = '\0';
+	x->start_ms = x->last_ms = upstream_now_ms();
+	x->got_byte = 0;
+	curl_easy_setopt(h, CURLOPT_URL, w->url.ptr);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, w->errbuf);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+	if (x->head) {
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	} else if (has_body) {
+		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(h, CURLOPT_READDATA, x);
+		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body_len);
+	}
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	return curl_easy_perform(h);
+}
+
+/* After a failed attempt: the status to answer and its cause in w->msg. */
+static enum tf_status failure(struct xfer *x, const struct upstream_target *t,
+			      CURLcode rc)
+{
+	struct relay_worker *w = x->w;
+	enum tf_status s;
+	const char *why = w->errbuf[0] ? w->errbuf : curl_easy_strerror(rc);
+
+	if (x->client_gone)
+		return TF_CLIENT_GONE;
+	if (x->body_too_large)
+		s = TF_BODY_TOO_LARGE, why = "request body over --limits.max-body-size";
+	else if (x->hdr_err != TF_OK)
+		s = x->hdr_err, why = "malformed or oversized response header";
+	else if (x->timed_out || rc == CURLE_OPERATION_TIMEDOUT)
+		s = TF_TIMEOUT, why = x->timed_out ? (x->got_byte ? "idle timeout" : "first-byte timeout") : why;
+	else
+		s = TF_UPSTREAM;
+	if (w->msg.len > 0)
+		buf_append(&w->msg, "; ", 2);
+	if (s == TF_BODY_TOO_LARGE)
+		buf_appends(&w->msg, why);
+	else
+		buf_printf(&w->msg, "upstream %s failed: %s", t->url, why);
+	return s;
+}
+
+/* 1 when the next replica may be tried after this failure. */
+static int may_retry(const struct xfer *x, CURLcode rc, const char *method,
+		     int connected)
+{
+	if (x->headers_sent || x->client_gone || x->body_read > 0 ||
+	    x->body_too_large || x->hdr_err != TF_OK)
+		return 0;
+	if (upstream_not_sent(rc) || (rc == CURLE_OPERATION_TIMEDOUT && !connected))
+		return 1;
+	return is_idempotent(method) && !x->timed_out &&
+	       (rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR ||
+		rc == CURLE_SEND_ERROR || rc == CURLE_SSL_CONNECT_ERROR);
+}
+
+/* Parses the request into w->e, w->t, w->r and w->hdrs. */
+static enum tf_status prepare(struct relay_worker *w, const struct conf *c,
+			      char *const params[], struct rewrite_ctx *rw)
+{
+	const char *uri = param_get(params, "REQUEST_URI");
+	const char *ext = c->external_prefix;
+	struct prefix_in in;
+	struct reqhdr_opts ro;
+	enum tf_status s;
+
+	rw->public_origin = NULL;
+	if (uri != NULL && strlen(uri) > c->max_uri_size) {
+		buf_set(&w->msg, "request URI over --limits.max-uri-size", 39);
+		return TF_URI_TOO_LONG;
+	}
+	if (c->external_url != NULL && *c->external_url != '\0') {
+		const char *path;
+		external_url_split(c->external_url, &w->origin, &path);
+		rw->public_origin = w->origin.len ? w->origin.ptr : NULL;
+		if (ext == NULL)
+			ext = path != NULL ? path : "";
+	}
+	in.script_name = param_get(params, "SCRIPT_NAME");
+	in.path_info = param_get(params, "PATH_INFO");
+	in.request_uri = uri;
+	in.query_string = param_get(params, "QUERY_STRING");
+	in.external_prefix = ext;
+	s = prefix_derive(&in, &w->e, &w->t);
+	if (s != TF_OK) {
+		buf_appends(&w->msg, s == TF_BAD_PATH
+					     ? "dot segment, control character or bad escape in path"
+					     : "request path too long");
+		return s;
+	}
+	if (prefix_normalize(c->route_prefix != NULL ? c->route_prefix : buf_str(&w->e), &w->r) != 0)
+		return TF_URI_TOO_LONG;
+	ro.prefix_header = c->prefix_header;
+	ro.prefix = buf_str(&w->e);
+	ro.max_total = c->max_header_size;
+	s = reqhdr_build(params, &ro, &w->hdrs);
+	if (s != TF_OK)
+		buf_appends(&w->msg, s == TF_BAD_REQUEST ? "CR or LF in a request header"
+							  : "request headers over --limits.max-header-size");
+	rw->e = buf_str(&w->e);
+	rw->r = buf_str(&w->r);
+	return s;
+}
+
+enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
+			   char *const params[])
+{
+	const struct conf *c = w->conf;
+	struct conf over;
+	struct upstream_pool own, *pool = w->pool;
+	const char *method = param_get(params, "REQUEST_METHOD");
+	const char *uri = param_get(params, "REQUEST_URI");
+	struct curl_slist *hl = NULL;
+	struct xfer x;
+	size_t order[TRIED_MAX], n;
+	int has_body, own_pool = 0;
+	int64_t body_len = -1;
+	enum tf_status s;
+	char err[512];
+	int r;
+
+	memset(&x, 0, sizeof(x));
+	memset(&own, 0, sizeof(own));
+	x.w = w;
+	x.io = io;
+	x.hdr_err = TF_OK;
+	buf_reset(&w->msg);
+	if (method == NULL)
+		method = "GET";
+	if (uri == NULL)
+		uri = param_get(params, "SCRIPT_NAME");
+	r = conf_overlay(c, params, &over, err, sizeof(err));
+	if (r == 1) {
+		c = &over;
+		if (over.upstream != w->conf->upstream) {
+			r = upstream_pool_init(&own, over.upstream, err, sizeof(err)) == 0 ? 1 : -1;
+			pool = &own;
+			own_pool = r == 1;
+		}
+	}
+	x.c = c;
+	x.head = strcmp(method, "HEAD") == 0;
+	if (r < 0) {
+		s = TF_CONFIG;
+		buf_appends(&w->msg, err);
+		goto answer;
+	}
+	if (!is_token(method)) {
+		s = TF_BAD_REQUEST;
+		buf_appends(&w->msg, "bad request method");
+		goto answer;
+	}
+	s = prepare(w, c, params, &x.rw);
+	if (s != TF_OK)
+		goto answer;
+	x.rw.origins = pool->origins;
+	x.rw.n_origins = pool->n;
+	has_body = body_plan(params, io, method, &body_len, &s);
+	x.body_max = c->max_body_size;
+	if (s == TF_OK && c->max_body_size > 0 && body_len > 0 &&
+	    (uint64_t)body_len > c->max_body_size)
+		s = TF_BODY_TOO_LARGE;
+	if (s != TF_OK) {
+		buf_appends(&w->msg, s == TF_BODY_TOO_LARGE ? "request body over --limits.max-body-size"
+							    : "bad CONTENT_LENGTH");
+		goto answer;
+	}
+	hl = header_list(&w->hdrs, param_get(params, "HTTP_ACCEPT") != NULL);
+	n = upstream_pick(pool, upstream_now_ms(), order, TRIED_MAX);
+	s = TF_UPSTREAM;
+	for (size_t k = 0; k < n; k++) {
+		const struct upstream_target *t = &pool->v[order[k]];
+		curl_off_t connect_us = 0;
+		CURLcode rc;
+
+		s = target_build(t->base_path, buf_str(&w->r), c->root_paths,
+				 buf_str(&w->t), param_get(params, "QUERY_STRING"), &w->path);
+		if (s != TF_OK) {
+			buf_appends(&w->msg, "bad query string");
+			break;
+		}
+		x.hdr_err = TF_OK;
+		x.timed_out = 0;
+		rc = attempt(&x, t, method, has_body, body_len, hl);
+		if (rc == CURLE_OK && !x.client_gone && x.hdr_err == TF_OK) {
+			if (!x.headers_sent && !w->rh.complete)
+				x.hdr_err = TF_UPSTREAM_HEADER; /* no header block at all */
+			else if (send_headers(&x) == 0 && io->flush(io->ctx) == 0) {
+				s = TF_OK;
+				break;
+			} else if (x.hdr_err == TF_OK)
+				x.client_gone = 1;
+		}
+		curl_easy_getinfo(w->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
+		s = failure(&x, t, rc);
+		if (upstream_not_sent(rc) || (rc == CURLE_OPERATION_TIMEDOUT && connect_us == 0 && !x.got_byte))
+			upstream_mark_down(pool, order[k], upstream_now_ms(), c->down_backoff_ms);
+		if (!may_retry(&x, rc, method, connect_us > 0))
+			break;
+	}
+answer:
+	if (s != TF_OK && s != TF_CLIENT_GONE) {
+		log_msg(LOG_ERR, "%s %s failed: %s", method, uri ? uri : "-", buf_str(&w->msg));
+		if (!x.headers_sent)
+			send_error(w, io, x.head, status_http(s), buf_str(&w->msg));
+		else if (io->abort != NULL)
+			io->abort(io->ctx);
+	} else if (s == TF_CLIENT_GONE) {
+		log_msg(LOG_INFO, "%s %s: client closed the connection", method, uri ? uri : "-");
+	}
+	curl_slist_free_all(hl);
+	if (own_pool)
+		upstream_pool_free(&own);
+	return s;
+}

@@ -1,0 +1,179 @@
+/* reqhdr: CGI parameters to upstream header lines; see reqhdr.h. */
+#include "reqhdr.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+const char *param_get(char *const params[], const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; params != NULL && params[i] != NULL; i++)
+		if (strncmp(params[i], name, n) == 0 && params[i][n] == '=')
+			return params[i] + n + 1;
+	return NULL;
+}
+
+static const char *const dropped[] = {
+	"Host", "Connection", "Keep-Alive", "TE", "Trailer",
+	"Transfer-Encoding", "Upgrade", "Proxy", "Expect", "Content-Length",
+	"Content-Type", "Forwarded", "X-Forwarded-For", "X-Forwarded-Host",
+	"X-Forwarded-Proto", "X-Forwarded-Prefix",
+};
+
+/* 1 when the comma-separated token list has name (case-insensitive). */
+static int list_has(const char *list, const char *name, size_t n)
+{
+	const char *p = list;
+
+	while (*p != '\0') {
+		const char *end;
+		size_t len;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		end = p;
+		while (*end != '\0' && *end != ',')
+			end++;
+		len = (size_t)(end - p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == n && n > 0 && strncasecmp(p, name, n) == 0)
+			return 1;
+		p = end;
+	}
+	return 0;
+}
+
+int reqhdr_is_dropped(const char *name, size_t n, const char *conn,
+		      const char *prefix_header)
+{
+	for (size_t i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++)
+		if (strlen(dropped[i]) == n && strncasecmp(dropped[i], name, n) == 0)
+			return 1;
+	if (n >= 6 && strncasecmp(name, "Proxy-", 6) == 0)
+		return 1;
+	if (prefix_header != NULL && strlen(prefix_header) == n &&
+	    strncasecmp(prefix_header, name, n) == 0)
+		return 1;
+	return conn != NULL && list_has(conn, name, n);
+}
+
+/* "ACCEPT_ENCODING" -> "Accept-Encoding". Returns -1 for a name that is not
+ * an HTTP token (a server that passes such a thing is not trusted). */
+static int header_name(const char *s, size_t n, struct buf *out)
+{
+	int word_start = 1;
+
+	if (n == 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char o;
+
+		if (c == '_') {
+			o = '-';
+			word_start = 1;
+		} else if (isalnum(c)) {
+			o = (char)(word_start ? toupper(c) : tolower(c));
+			word_start = 0;
+		} else {
+			return -1;
+		}
+		if (buf_appendc(out, o) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int has_crlf(const char *v)
+{
+	return strpbrk(v, "\r\n") != NULL;
+}
+
+/* Appends "Name: value\0". */
+static enum tf_status add(struct buf *out, const char *name, size_t n,
+			  const char *value)
+{
+	if (has_crlf(value))
+		return TF_BAD_REQUEST;
+	if (buf_append(out, name, n) != 0 || buf_append(out, ": ", 2) != 0 ||
+	    buf_appends(out, value) != 0 || buf_append(out, "", 1) != 0)
+		return TF_HEADERS_TOO_LARGE;
+	return TF_OK;
+}
+
+static enum tf_status add_forwarded(char *const params[],
+				   const struct reqhdr_opts *o, struct buf *out,
+				   struct buf *tmp)
+{
+	const char *xff = param_get(params, "HTTP_X_FORWARDED_FOR");
+	const char *addr = param_get(params, "REMOTE_ADDR");
+	const char *https = param_get(params, "HTTPS");
+	const char *scheme = param_get(params, "REQUEST_SCHEME");
+	const char *host = param_get(params, "HTTP_HOST");
+	const char *type = param_get(params, "CONTENT_TYPE");
+	enum tf_status s = TF_OK;
+	int is_https;
+
+	buf_reset(tmp);
+	if (xff != NULL && *xff != '\0' &&
+	    (buf_appends(tmp, xff) != 0 ||
+	     (addr != NULL && *addr != '\0' && buf_append(tmp, ", ", 2) != 0)))
+		return TF_HEADERS_TOO_LARGE;
+	if (addr != NULL && buf_appends(tmp, addr) != 0)
+		return TF_HEADERS_TOO_LARGE;
+	if (tmp->len > 0)
+		s = add(out, "X-Forwarded-For", 15, buf_str(tmp));
+	is_https = (https != NULL && (strcasecmp(https, "on") == 0 ||
+				      strcmp(https, "1") == 0)) ||
+		   (scheme != NULL && strcasecmp(scheme, "https") == 0);
+	if (s == TF_OK)
+		s = add(out, "X-Forwarded-Proto", 17, is_https ? "https" : "http");
+	if (s == TF_OK && host != NULL && *host != '\0')
+		s = add(out, "X-Forwarded-Host", 16, host);
+	if (s == TF_OK && type != NULL && *type != '\0')
+		s = add(out, "Content-Type", 12, type);
+	if (s == TF_OK && o->prefix_header != NULL && *o->prefix_header != '\0' &&
+	    o->prefix != NULL && *o->prefix != '\0')
+		s = add(out, o->prefix_header, strlen(o->prefix_header), o->prefix);
+	return s;
+}
+
+enum tf_status reqhdr_build(char *const params[], const struct reqhdr_opts *o,
+			    struct buf *out)
+{
+	const char *conn = param_get(params, "HTTP_CONNECTION");
+	size_t total = 0;
+	struct buf name;
+	enum tf_status s = TF_OK;
+
+	buf_reset(out);
+	buf_init(&name, o->max_total + 256);
+	for (size_t i = 0; params != NULL && params[i] != NULL; i++) {
+		const char *p = params[i], *eq;
+		size_t n;
+
+		if (strncmp(p, "HTTP_", 5) != 0 || (eq = strchr(p, '=')) == NULL)
+			continue;
+		n = strlen(p);
+		total += n;
+		if (total > o->max_total) {
+			s = TF_HEADERS_TOO_LARGE;
+			goto out;
+		}
+		buf_reset(&name);
+		if (header_name(p + 5, (size_t)(eq - p - 5), &name) != 0)
+			continue;
+		if (reqhdr_is_dropped(name.ptr, name.len, conn, o->prefix_header))
+			continue;
+		s = add(out, name.ptr, name.len, eq + 1);
+		if (s != TF_OK)
+			goto out;
+	}
+	s = add_forwarded(params, o, out, &name);
+out:
+	buf_free(&name);
+	return s;
+}

@@ -1,0 +1,239 @@
+/* upstream: replicas, their choice, and the curl handle; see upstream.h. */
+#include "upstream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "rewrite.h"
+
+int64_t upstream_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void target_free(struct upstream_target *t)
+{
+	free(t->url);
+	free(t->base);
+	free(t->base_path);
+	free(t->origin);
+	free(t->unix_path);
+}
+
+/* Fills t from one URL; -1 with err on a bad one. */
+static int target_parse(struct upstream_target *t, const char *url, char *err,
+			size_t errlen)
+{
+	CURLU *u = NULL;
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	struct buf b;
+	int rc = -1;
+	size_t n;
+
+	memset(t, 0, sizeof(*t));
+	t->url = xstrdup(url);
+	buf_init(&b, 4096);
+	if (strncmp(url, "unix:", 5) == 0) {
+		if (url[5] != '/') {
+			snprintf(err, errlen, "--upstream: unix socket path must be absolute in '%s'", url);
+			goto out;
+		}
+		t->unix_path = xstrdup(url + 5);
+		t->base = xstrdup("http://localhost");
+		t->base_path = xstrdup("");
+		t->origin = xstrdup("http://localhost:80");
+		rc = 0;
+		goto out;
+	}
+	u = curl_url();
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "--upstream: bad URL '%s'", url);
+		goto out;
+	}
+	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+		snprintf(err, errlen, "--upstream: unsupported scheme in '%s'", url);
+		goto out;
+	}
+	if (buf_printf(&b, "%s://%s:%s", scheme, host, port) != 0) {
+		snprintf(err, errlen, "--upstream: URL too long '%s'", url);
+		goto out;
+	}
+	t->base = xstrdup(buf_str(&b));
+	n = strlen(path);
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	path[n] = '\0';
+	t->base_path = xstrdup(path);
+	buf_reset(&b);
+	if (url_origin(t->base, &b) != 0) {
+		snprintf(err, errlen, "--upstream: bad URL '%s'", url);
+		goto out;
+	}
+	t->origin = xstrdup(buf_str(&b));
+	rc = 0;
+out:
+	if (rc != 0)
+		target_free(t);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	buf_free(&b);
+	return rc;
+}
+
+int upstream_pool_init(struct upstream_pool *p, const char *list, char *err,
+		       size_t errlen)
+{
+	struct buf one;
+	const char *s = list;
+
+	memset(p, 0, sizeof(*p));
+	buf_init(&one, 8192);
+	while (*s != '\0') {
+		const char *end = strchr(s, ',');
+		size_t n = end ? (size_t)(end - s) : strlen(s);
+
+		while (n > 0 && (*s == ' ' || *s == '\t'))
+			s++, n--;
+		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		if (n > 0) {
+			if (buf_set(&one, s, n) != 0) {
+				snprintf(err, errlen, "--upstream: URL too long");
+				goto fail;
+			}
+			p->v = xrealloc(p->v, (p->n + 1) * sizeof(*p->v));
+			if (target_parse(&p->v[p->n], buf_str(&one), err, errlen) != 0)
+				goto fail;
+			p->n++;
+		}
+		s += end ? (size_t)(end - s) + 1 : strlen(s);
+	}
+	if (p->n == 0) {
+		snprintf(err, errlen, "--upstream: no upstream given");
+		goto fail;
+	}
+	p->origins = xmalloc(p->n * sizeof(*p->origins));
+	for (size_t i = 0; i < p->n; i++)
+		p->origins[i] = p->v[i].origin;
+	buf_free(&one);
+	return 0;
+fail:
+	buf_free(&one);
+	upstream_pool_free(p);
+	return -1;
+}
+
+void upstream_pool_free(struct upstream_pool *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		target_free(&p->v[i]);
+	free(p->v);
+	free(p->origins);
+	memset(p, 0, sizeof(*p));
+}
+
+size_t upstream_pick(struct upstream_pool *p, int64_t now_ms, size_t *order,
+		     size_t max)
+{
+	size_t k = 0, start;
+
+	if (p->n == 0 || max == 0)
+		return 0;
+	start = p->n > 1 ? p->next++ % p->n : 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t j = 0; j < p->n && k < max; j++) {
+			size_t i = (start + j) % p->n;
+			int up = p->v[i].down_until_ms <= now_ms;
+			if (up == (pass == 0))
+				order[k++] = i;
+		}
+	}
+	return k;
+}
+
+void upstream_mark_down(struct upstream_pool *p, size_t i, int64_t now_ms,
+			int64_t backoff_ms)
+{
+	int was_up = p->v[i].down_until_ms <= now_ms;
+
+	p->v[i].down_until_ms = now_ms + backoff_ms;
+	if (was_up && p->n > 1)
+		log_msg(LOG_WARN, "upstream %s marked down for %lld ms",
+			p->v[i].url, (long long)backoff_ms);
+}
+
+int upstream_not_sent(CURLcode rc)
+{
+	return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+	       rc == CURLE_COULDNT_RESOLVE_PROXY;
+}
+
+void upstream_log_config(const struct conf *c)
+{
+	if (c->tls_insecure)
+		log_msg(LOG_WARN, "TLS verification of the upstream is off "
+				  "(--upstream.tls.insecure-skip-verify)");
+}
+
+#define SET(opt, val)                                   \
+	do {                                            \
+		CURLcode rc_ = curl_easy_setopt(h, opt, val); \
+		if (rc_ != CURLE_OK)                    \
+			return rc_;                     \
+	} while (0)
+
+CURLcode upstream_setup(CURL *h, const struct conf *c,
+			const struct upstream_target *t)
+{
+	curl_easy_reset(h);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	/* The environment's proxies never steer us: "" disables them. */
+	SET(CURLOPT_PROXY, c->proxy != NULL ? c->proxy : "");
+	SET(CURLOPT_HTTP_CONTENT_DECODING, 0L);
+	SET(CURLOPT_HTTP_TRANSFER_DECODING, 1L);
+	SET(CURLOPT_TCP_NODELAY, 1L);
+	SET(CURLOPT_BUFFERSIZE, 65536L);
+	if (c->timeout_connect_ms > 0)
+		SET(CURLOPT_CONNECTTIMEOUT_MS, (long)c->timeout_connect_ms);
+	if (c->timeout_total_ms > 0)
+		SET(CURLOPT_TIMEOUT_MS, (long)c->timeout_total_ms);
+	if (t->unix_path != NULL)
+		SET(CURLOPT_UNIX_SOCKET_PATH, t->unix_path);
+	if (strncmp(t->base, "https:", 6) == 0) {
+		SET(CURLOPT_SSL_VERIFYPEER, c->tls_insecure ? 0L : 1L);
+		SET(CURLOPT_SSL_VERIFYHOST, c->tls_insecure ? 0L : 2L);
+		if (c->tls_ca_file != NULL && *c->tls_ca_file != '\0')
+			SET(CURLOPT_CAINFO, c->tls_ca_file);
+		if (c->tls_cert_file != NULL && *c->tls_cert_file != '\0')
+			SET(CURLOPT_SSLCERT, c->tls_cert_file);
+		if (c->tls_key_file != NULL && *c->tls_key_file != '\0')
+			SET(CURLOPT_SSLKEY, c->tls_key_file);
+		SET(CURLOPT_SSLVERSION,
+		    (c->tls_min_version != NULL && strcmp(c->tls_min_version, "1.3") == 0)
+			    ? (long)CURL_SSLVERSION_TLSv1_3
+			    : (long)CURL_SSLVERSION_TLSv1_2);
+	}
+	return CURLE_OK;
+}

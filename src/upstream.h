@@ -1,0 +1,75 @@
+/*
+ * upstream: the configured Thanos replicas and the libcurl side of a
+ * request: parsing --upstream into targets, choosing one (round robin,
+ * skipping replicas marked down), and the per-worker curl handle set up with
+ * the TLS, timeout and safety options.
+ *
+ * A pool is shared by the threads of a process; its down marks are atomic.
+ * A worker (one per thread) owns one curl easy handle, reused across
+ * requests so its connection cache keeps upstream connections alive.
+ */
+#ifndef THANOS_FCGI_UPSTREAM_H
+#define THANOS_FCGI_UPSTREAM_H
+
+#include <stdint.h>
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "conf.h"
+
+struct upstream_target {
+	char *url;       /* as configured, for messages */
+	char *base;      /* "scheme://host:port" to which paths are appended */
+	char *base_path; /* the URL's path without trailing '/', "" for none */
+	char *origin;    /* url_origin() of base, for rewriting */
+	char *unix_path; /* unix socket, or NULL */
+	_Atomic int64_t down_until_ms; /* monotonic ms; 0 = up */
+};
+
+struct upstream_pool {
+	struct upstream_target *v;
+	const char **origins; /* n pointers into v[i].origin */
+	size_t n;
+	_Atomic unsigned next;
+};
+
+/*
+ * Parses the comma-separated list.  Returns 0, or -1 with one line in err
+ * ("--upstream: bad URL 'x'").  On -1 the pool holds nothing to free.
+ */
+int upstream_pool_init(struct upstream_pool *p, const char *list, char *err,
+		       size_t errlen);
+void upstream_pool_free(struct upstream_pool *p);
+
+/*
+ * The order in which to try the targets for one request: up ones from the
+ * round-robin position first, then down ones (a last resort beats a
+ * certain 502).  Writes up to max indexes into order; returns how many.
+ */
+size_t upstream_pick(struct upstream_pool *p, int64_t now_ms, size_t *order,
+		     size_t max);
+
+/* Marks target i down until now + backoff. */
+void upstream_mark_down(struct upstream_pool *p, size_t i, int64_t now_ms,
+			int64_t backoff_ms);
+
+/* Monotonic clock in milliseconds. */
+int64_t upstream_now_ms(void);
+
+/*
+ * Resets h and sets the options every request shares: TLS from c, connect
+ * and total timeouts, no redirects, no proxy unless c->proxy, http(s) only,
+ * no signals, no Expect, bytes untouched (no decoding).
+ * Returns CURLE_OK or the first failing option's code.
+ */
+CURLcode upstream_setup(CURL *h, const struct conf *c,
+			const struct upstream_target *t);
+
+/* 1 when the curl result means the request never reached the upstream
+ * (connect refused, resolve failure, connect timeout). */
+int upstream_not_sent(CURLcode rc);
+
+/* Logs, once, what is unsafe in c (TLS verification off). */
+void upstream_log_config(const struct conf *c);
+
+#endif
