@@ -116,6 +116,34 @@ static int seg_prefix(const char *u, size_t n, const char *p, size_t pn)
 }
 
 /*
+ * Rule 2's cut: finds k such that u[0..k) is p[0..pn), byte for byte or
+ * once decoded, and u[k] is the end or a literal '/'.  Returns 1 (k set)
+ * or 0 (no match, malformed escapes included: rule 3 reports those).
+ */
+static int split_prefix(const char *u, size_t n, const char *p, size_t pn,
+			size_t *k)
+{
+	size_t i = 0, j = 0;
+	unsigned char c;
+
+	if (seg_prefix(u, n, p, pn)) {
+		*k = pn;
+		return 1;
+	}
+	while (j < pn) {
+		if (i == n || (u[i] == '%' && !pct_is_escape(u + i, n - i)))
+			return 0;
+		i += next_byte(u, i, &c);
+		if (c != (unsigned char)p[j++])
+			return 0;
+	}
+	if (i < n && u[i] != '/')
+		return 0;
+	*k = i;
+	return 1;
+}
+
+/*
  * Rule 3's cut: finds k such that u[k..n) decodes to p[0..pn).  Returns 1
  * (k set), 0 when u's decoding does not end with p, -1 on a malformed
  * escape in u.
@@ -162,10 +190,9 @@ static enum tf_status derive_rules(const struct prefix_in *in, struct derive *d)
 
 	if (prefix_normalize(in->script_name, &d->s) != 0)
 		return TF_URI_TOO_LONG;
-	/* 2: U's path starts with S */
-	if (d->usable && seg_prefix(u, n, buf_str(&d->s), d->s.len))
-		return set2(&d->e, buf_str(&d->s), d->s.len,
-			    &d->t, u + d->s.len, n - d->s.len);
+	/* 2: U's path starts with S, as it is or once decoded (/th%61nos) */
+	if (d->usable && split_prefix(u, n, buf_str(&d->s), d->s.len, &k))
+		return set2(&d->e, u, k, &d->t, u + k, n - k);
 	/* 3: U's decoded path ends with P, cut at a '/' */
 	if (d->usable) {
 		r = split_suffix(u, n, p, strlen(p), &k);

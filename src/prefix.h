@@ -40,7 +40,8 @@ struct prefix_in {
  * unset as ""; "starts with X" means at a segment boundary):
  *   1. external_prefix set: E = it, normalised; T = the rest of U's path
  *      when that starts with E, else T as rules 2-4 give it.
- *   2. U's path starts with normalised S: E = S, T = the rest of U's path.
+ *   2. U's path starts with normalised S, as it is or once decoded: E =
+ *      U's raw path up to there, T = the rest of U's path.
  *   3. U's decoded path ends with P, cut at a '/': E = U's raw path before
  *      the part that decodes to P, trailing '/' moved to T; T = that part.
  *   4. E = S, T = P, both percent-encoded (pct_encode_path).

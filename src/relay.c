@@ -40,6 +40,7 @@ struct xfer {
 	int body_too_large;
 	enum tf_status hdr_err;
 	uint64_t body_read, body_max;
+	int64_t body_len;   /* CONTENT_LENGTH, -1 when streamed chunked */
 	int64_t start_ms, last_ms;
 	int got_byte;       /* any byte from the upstream yet */
 };
@@ -143,7 +144,16 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 static size_t on_read(char *p, size_t size, size_t n, void *ud)
 {
 	struct xfer *x = ud;
-	ssize_t r = x->io->read(x->io->ctx, p, size * n);
+	size_t want = size * n;
+	ssize_t r;
+
+	/* Never more than CONTENT_LENGTH: extra bytes from the web server would
+	 * reach the upstream connection as the start of another request. */
+	if (x->body_len >= 0 && (uint64_t)x->body_len - x->body_read < want)
+		want = (size_t)((uint64_t)x->body_len - x->body_read);
+	if (want == 0)
+		return 0;
+	r = x->io->read(x->io->ctx, p, want);
 
 	if (r < 0) {
 		x->client_gone = 1;
@@ -459,6 +469,7 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 	x.rw.n_origins = pool->n;
 	has_body = body_plan(params, io, method, &body_len, &s);
 	x.body_max = c->max_body_size;
+	x.body_len = body_len;
 	if (s == TF_OK && c->max_body_size > 0 && body_len > 0 &&
 	    (uint64_t)body_len > c->max_body_size)
 		s = TF_BODY_TOO_LARGE;

@@ -22,8 +22,7 @@ static const char *const dropped[] = {
 	"X-Forwarded-Proto", "X-Forwarded-Prefix",
 };
 
-/* 1 when the comma-separated token list has name (case-insensitive). */
-static int list_has(const char *list, const char *name, size_t n)
+int http_list_has(const char *list, const char *name, size_t n)
 {
 	const char *p = list;
 
@@ -57,7 +56,7 @@ int reqhdr_is_dropped(const char *name, size_t n, const char *conn,
 	if (prefix_header != NULL && strlen(prefix_header) == n &&
 	    strncasecmp(prefix_header, name, n) == 0)
 		return 1;
-	return conn != NULL && list_has(conn, name, n);
+	return conn != NULL && http_list_has(conn, name, n);
 }
 
 /* "ACCEPT_ENCODING" -> "Accept-Encoding". Returns -1 for a name that is not

@@ -41,6 +41,10 @@ const char *param_get(char *const params[], const char *name);
 enum tf_status reqhdr_build(char *const params[], const struct reqhdr_opts *o,
 			    struct buf *out);
 
+/* 1 when the comma-separated token list (a Connection value) names the
+ * header name (n bytes), compared case-insensitively. */
+int http_list_has(const char *list, const char *name, size_t n);
+
 /* 1 when s (n bytes) is a header name we never forward, else 0.
  * conn is the client's Connection header value (NULL if none). */
 int reqhdr_is_dropped(const char *name, size_t n, const char *conn,

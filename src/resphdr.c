@@ -48,7 +48,7 @@ int resphdr_is_dropped(const char *name, size_t n, const char *conn)
 	if (n >= 8 && strncasecmp(name, "X-Accel-", 8) == 0)
 		return 1;
 	/* The Connection list drops what it names, except headers we must keep. */
-	return conn != NULL && reqhdr_is_dropped(name, n, conn, NULL) &&
+	return conn != NULL && http_list_has(conn, name, n) &&
 	       !(n == 14 && strncasecmp(name, "Content-Length", n) == 0);
 }
 

@@ -423,7 +423,7 @@ int rewrite_refresh(const struct rewrite_ctx *c, const char *v,
 
 int rewrite_link(const struct rewrite_ctx *c, const char *v, struct buf *out)
 {
-	size_t n = strlen(v), i = 0, a = 0;
+	size_t n = strlen(v), i = 0, a = 0, b, u, e;
 	const char *gt;
 	int quoted = 0, rc = 0;
 
@@ -442,9 +442,13 @@ int rewrite_link(const struct rewrite_ctx *c, const char *v, struct buf *out)
 			gt = memchr(v + i + 1, '>', n - i - 1);
 			if (gt == NULL)
 				break;
-			rc = splice(c, v, a, i + 1, (size_t)(gt - v), (size_t)(gt - v),
-				out);
-			a = i = (size_t)(gt - v);
+			b = (size_t)(gt - v);
+			u = skip_ws(v, b, i + 1);
+			e = b;
+			while (e > u && is_ws(v[e - 1]))
+				e--;
+			rc = splice(c, v, a, u, e, b, out);
+			a = i = b;
 		} else {
 			i++;
 		}

@@ -1,4 +1,4 @@
-/* units: strict parsers for durations, sizes, integers and booleans. */
+/* units: strict parsers and syntax checks for option values; see units.h. */
 #include "units.h"
 
 #include <ctype.h>
@@ -175,5 +175,118 @@ int units_bool(const char *s, int *out)
 			return 0;
 		}
 	}
+	return -1;
+}
+
+int units_check_plain(const char *v, size_t n, const char **why)
+{
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)v[i] <= ' ' || v[i] == 0x7f) {
+			*why = "blank or control character in ";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int has_prefix(const char *v, size_t n, const char *p)
+{
+	size_t pn = strlen(p);
+	return n >= pn && memcmp(v, p, pn) == 0;
+}
+
+int units_check_upstream(const char *v, size_t n, const char **why)
+{
+	static const char *const schemes[] = {"http://", "https://", "unix:/"};
+
+	if (units_check_plain(v, n, why) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		if (!has_prefix(v, n, schemes[i]))
+			continue;
+		if (n > strlen(schemes[i]))
+			return 0;
+		*why = "nothing after the scheme in ";
+		return -1;
+	}
+	*why = "unsupported scheme in ";
+	return -1;
+}
+
+int units_check_path(const char *v, size_t n, const char **why)
+{
+	if (units_check_plain(v, n, why) != 0)
+		return -1;
+	if (n > 0 && v[0] != '/') {
+		*why = "must start with '/': ";
+		return -1;
+	}
+	return 0;
+}
+
+int units_check_origin(const char *v, size_t n, const char **why)
+{
+	if (units_check_plain(v, n, why) != 0)
+		return -1;
+	if ((has_prefix(v, n, "http://") && n > 7) ||
+	    (has_prefix(v, n, "https://") && n > 8))
+		return 0;
+	*why = "not an http:// or https:// URL: ";
+	return -1;
+}
+
+int units_check_header(const char *v, size_t n, const char **why)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~";
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= 'A' && ch <= 'Z') ||
+		    (ch != '\0' && strchr(tchar, ch) != NULL))
+			continue;
+		*why = "not a header name: ";
+		return -1;
+	}
+	return 0;
+}
+
+int units_check_listen(const char *v, size_t n, const char **why)
+{
+	size_t colon = n;
+	long port = 0;
+
+	if (units_check_plain(v, n, why) != 0)
+		return -1;
+	*why = "not host:port or unix:/path: ";
+	if (has_prefix(v, n, "unix:"))
+		return n > 6 && v[5] == '/' ? 0 : -1;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == ':')
+			colon = i;
+	if (colon == n || colon == 0 || n - colon - 1 < 1 || n - colon - 1 > 5)
+		return -1;
+	if (v[0] == '[' && (colon < 3 || v[colon - 1] != ']'))
+		return -1;
+	if (v[0] != '[' && memchr(v, ':', colon) != NULL)
+		return -1; /* an IPv6 host needs brackets */
+	for (size_t i = colon + 1; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		port = port * 10 + (v[i] - '0');
+	}
+	if (port < 1 || port > 65535) {
+		*why = "port not in 1..65535: ";
+		return -1;
+	}
+	return 0;
+}
+
+int units_check_tls_version(const char *v, size_t n, const char **why)
+{
+	if (n == 3 && (memcmp(v, "1.2", 3) == 0 || memcmp(v, "1.3", 3) == 0))
+		return 0;
+	*why = "not 1.2 or 1.3: ";
 	return -1;
 }

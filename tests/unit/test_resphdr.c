@@ -5,7 +5,8 @@
 
 #include "resphdr.h"
 
-/* in: the upstream's lines joined with "|" (each gets CRLF); want: the CGI
+/* in: the upstream's lines, each ended by "|" (fed with CRLF, then the
+ * blank line); want: the CGI
  * block with "|" for CRLF, or NULL when feeding must fail. */
 static const struct {
 	const char *e, *r;
@@ -69,6 +70,8 @@ START_TEST(test_emit)
 		s = resphdr_feed(&h, l.ptr, l.len);
 		buf_free(&l);
 	}
+	if (s == TF_OK)
+		s = resphdr_feed(&h, "\r\n", 2); /* the blank line ending the block */
 	if (cases[_i].want == NULL) {
 		ck_assert_msg(s == TF_UPSTREAM_HEADER, "row %d: accepted bad input", _i);
 	} else {

@@ -1,0 +1,696 @@
+/*
+ * conf: every setting of thanos-fcgi, driven by the one option table below.
+ * The table gives each option its flag (--name), its environment and
+ * request parameter name (THANOS_FCGI_*), its config file key (the flag
+ * name), its type, its default (parsed like a user value), its --help and
+ * README text, and whether a request may override it.
+ *
+ * Config file: one `key = value` a line, keys are the flag names without
+ * "--".  Blank lines and lines whose first non-blank is '#' are skipped;
+ * blanks around key and value are trimmed; a value wholly in double quotes
+ * loses them (`key = ""` is the empty value).  There is no escaping and no
+ * comment after a value.  A list key given twice appends, as a repeated
+ * flag does.
+ *
+ * Lists (upstream, root paths) are comma-separated.  The first --flag
+ * replaces what the environment, the file or the default gave; each further
+ * one appends.  A set but empty variable is a value: the empty list.
+ */
+#include "conf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "units.h"
+
+#define ENV_PREFIX "THANOS_FCGI_"
+#define ENV_PREFIX_LEN (sizeof(ENV_PREFIX) - 1)
+
+enum opt_type {
+	T_STRING,   /* const char * */
+	T_LIST,     /* const char *, comma-separated */
+	T_LONG,     /* long in min..max */
+	T_DURATION, /* int64_t milliseconds */
+	T_SIZE,     /* uint64_t bytes */
+	T_BOOL,     /* int 0 or 1 */
+	T_LEVEL,    /* int, enum log_level */
+};
+
+#define O_REQUEST 1u    /* a request parameter may override it */
+#define O_EMPTY_NULL 2u /* an empty value means unset (NULL) */
+#define O_NONEMPTY 4u   /* a list that must hold at least one entry */
+#define O_NONZERO 8u    /* a size that must not be 0 */
+
+/* What is wrong with a value: why, then the offending part, quoted. */
+struct fault {
+	char why[64]; /* "bad duration ", "not a number in 1..256: " */
+	const char *bad;
+	size_t badlen;
+};
+
+struct opt {
+	const char *name;  /* flag without "--", also the config file key */
+	const char *env;   /* environment and request parameter name */
+	enum opt_type type;
+	unsigned flags;    /* O_* */
+	size_t off;        /* of the field in struct conf */
+	const char *def;   /* parsed like a user value; NULL: unset */
+	const char *shown; /* default as --help shows it; NULL: def */
+	const char *arg;   /* value placeholder in --help */
+	long min, max;     /* T_LONG range */
+	/* Checks a string value or each list entry (units.h). */
+	int (*check)(const char *v, size_t n, const char **why);
+	const char *help;
+};
+
+/* Config file and joined-list strings, freed by conf_free(). */
+struct owned {
+	struct owned *next;
+	char s[];
+};
+
+static int fault_set(struct fault *f, const char *why, const char *bad,
+		     size_t badlen)
+{
+	size_t n = strlen(why);
+
+	if (n >= sizeof(f->why))
+		n = sizeof(f->why) - 1;
+	memcpy(f->why, why, n);
+	f->why[n] = '\0';
+	f->bad = bad;
+	f->badlen = badlen;
+	return -1;
+}
+
+#define OFF(field) offsetof(struct conf, field)
+#define REQ O_REQUEST
+
+static const struct opt opts[] = {
+	{"upstream", "THANOS_FCGI_UPSTREAM", T_LIST, REQ | O_NONEMPTY,
+	 OFF(upstream), "http://127.0.0.1:10902", NULL, "URL[,URL...]", 0, 0,
+	 units_check_upstream,
+	 "Thanos Query base URL: http://, https:// or unix:/path.sock; "
+	 "several are replicas"},
+	{"upstream.root-path", "THANOS_FCGI_ROOT_PATHS", T_LIST, REQ,
+	 OFF(root_paths), "/metrics,/-/healthy,/-/ready", NULL,
+	 "PATH[,PATH...]", 0, 0, units_check_path,
+	 "sub-path sent to the upstream's root, not under the route prefix "
+	 "(empty for Prometheus)"},
+	{"upstream.proxy", "THANOS_FCGI_UPSTREAM_PROXY", T_STRING, REQ,
+	 OFF(proxy), "", "none", "URL", 0, 0, units_check_plain,
+	 "proxy for upstream requests (http_proxy and the like are never "
+	 "used)"},
+	{"web.route-prefix", "THANOS_FCGI_ROUTE_PREFIX", T_STRING, REQ,
+	 OFF(route_prefix), NULL, "the external prefix", "PATH", 0, 0,
+	 units_check_path,
+	 "prefix the upstream serves under (its --web.route-prefix)"},
+	{"web.external-prefix", "THANOS_FCGI_EXTERNAL_PREFIX", T_STRING, REQ,
+	 OFF(external_prefix), NULL, "derived per request", "PATH", 0, 0,
+	 units_check_path,
+	 "public prefix, when it cannot be derived from the request"},
+	{"web.external-url", "THANOS_FCGI_EXTERNAL_URL", T_STRING,
+	 REQ | O_EMPTY_NULL, OFF(external_url), NULL,
+	 "none (path-only Locations)", "URL", 0, 0, units_check_origin,
+	 "public origin (https://host) for absolute Location headers"},
+	{"web.prefix-header", "THANOS_FCGI_PREFIX_HEADER", T_STRING, REQ,
+	 OFF(prefix_header), "X-Forwarded-Prefix", NULL, "NAME", 0, 0,
+	 units_check_header, "header that carries the public prefix upstream "
+	 "(empty: none)"},
+	{"listen", "THANOS_FCGI_LISTEN", T_STRING, O_EMPTY_NULL, OFF(listen),
+	 NULL, "none (fd 0, or CGI)", "ADDR", 0, 0, units_check_listen,
+	 "own FastCGI socket, host:port or unix:/path (no spawner needed)"},
+	{"listen.backlog", "THANOS_FCGI_LISTEN_BACKLOG", T_LONG, 0,
+	 OFF(backlog), "128", NULL, "N", 1, 65535, NULL,
+	 "listen(2) backlog for --listen"},
+	{"config", "THANOS_FCGI_CONFIG", T_STRING, O_EMPTY_NULL, OFF(config),
+	 NULL, "none", "FILE", 0, 0, NULL,
+	 "file of `key = value` lines, keys are the flag names"},
+	{"threads", "THANOS_FCGI_THREADS", T_LONG, 0, OFF(threads), "1", NULL,
+	 "N", 1, 256, NULL, "worker threads per process"},
+	{"shutdown.grace", "THANOS_FCGI_SHUTDOWN_GRACE", T_DURATION, 0,
+	 OFF(shutdown_grace_ms), "30s", NULL, "DURATION", 0, 0, NULL,
+	 "on SIGTERM, time running requests get to finish"},
+	{"log.level", "THANOS_FCGI_LOG_LEVEL", T_LEVEL, 0, OFF(log_level),
+	 "info", NULL, "LEVEL", 0, 0, NULL, "error, warn, info or debug"},
+	{"upstream.timeout.connect", "THANOS_FCGI_UPSTREAM_TIMEOUT_CONNECT",
+	 T_DURATION, REQ, OFF(timeout_connect_ms), "5s", NULL, "DURATION", 0,
+	 0, NULL, "time allowed to connect (504 after; 0: none)"},
+	{"upstream.timeout.first-byte",
+	 "THANOS_FCGI_UPSTREAM_TIMEOUT_FIRST_BYTE", T_DURATION, REQ,
+	 OFF(timeout_first_byte_ms), "5m", NULL, "DURATION", 0, 0, NULL,
+	 "time allowed until the answer starts (504 after; 0: none)"},
+	{"upstream.timeout.idle", "THANOS_FCGI_UPSTREAM_TIMEOUT_IDLE",
+	 T_DURATION, REQ, OFF(timeout_idle_ms), "5m", NULL, "DURATION", 0, 0,
+	 NULL, "longest silence while sending or receiving (504 or abort "
+	 "after; 0: none)"},
+	{"upstream.timeout.total", "THANOS_FCGI_UPSTREAM_TIMEOUT_TOTAL",
+	 T_DURATION, REQ, OFF(timeout_total_ms), "30m", NULL, "DURATION", 0,
+	 0, NULL, "time allowed for the whole exchange (504 or abort after; "
+	 "0: none)"},
+	{"upstream.down-backoff", "THANOS_FCGI_UPSTREAM_DOWN_BACKOFF",
+	 T_DURATION, REQ, OFF(down_backoff_ms), "10s", NULL, "DURATION", 0, 0,
+	 NULL, "how long a replica that failed is skipped"},
+	{"upstream.tls.ca-file", "THANOS_FCGI_UPSTREAM_TLS_CA_FILE", T_STRING,
+	 REQ | O_EMPTY_NULL, OFF(tls_ca_file), NULL, "the system store",
+	 "FILE", 0, 0, NULL, "CA certificates (PEM) to verify the upstream"},
+	{"upstream.tls.cert-file", "THANOS_FCGI_UPSTREAM_TLS_CERT_FILE",
+	 T_STRING, REQ | O_EMPTY_NULL, OFF(tls_cert_file), NULL, "none",
+	 "FILE", 0, 0, NULL, "client certificate (PEM) for mutual TLS"},
+	{"upstream.tls.key-file", "THANOS_FCGI_UPSTREAM_TLS_KEY_FILE",
+	 T_STRING, REQ | O_EMPTY_NULL, OFF(tls_key_file), NULL, "none", "FILE",
+	 0, 0, NULL, "client key (PEM) for mutual TLS"},
+	{"upstream.tls.server-name", "THANOS_FCGI_UPSTREAM_TLS_SERVER_NAME",
+	 T_STRING, REQ | O_EMPTY_NULL, OFF(tls_server_name), NULL,
+	 "the URL's host", "NAME", 0, 0, units_check_plain,
+	 "name expected in the upstream's certificate"},
+	{"upstream.tls.min-version", "THANOS_FCGI_UPSTREAM_TLS_MIN_VERSION",
+	 T_STRING, REQ, OFF(tls_min_version), "1.2", NULL, "VERSION", 0, 0,
+	 units_check_tls_version, "lowest TLS version to the upstream"},
+	{"upstream.tls.insecure-skip-verify",
+	 "THANOS_FCGI_UPSTREAM_TLS_INSECURE_SKIP_VERIFY", T_BOOL, REQ,
+	 OFF(tls_insecure), "false", NULL, "BOOL", 0, 0, NULL,
+	 "do not verify the upstream's certificate (logged at start)"},
+	{"limits.max-body-size", "THANOS_FCGI_LIMITS_MAX_BODY_SIZE", T_SIZE,
+	 REQ, OFF(max_body_size), "16MiB", NULL, "SIZE", 0, 0, NULL,
+	 "largest request body (413 after; 0: unlimited)"},
+	{"limits.max-uri-size", "THANOS_FCGI_LIMITS_MAX_URI_SIZE", T_SIZE,
+	 REQ | O_NONZERO, OFF(max_uri_size), "8KiB", NULL, "SIZE", 0, 0, NULL,
+	 "longest request URI (414 after)"},
+	{"limits.max-header-size", "THANOS_FCGI_LIMITS_MAX_HEADER_SIZE",
+	 T_SIZE, REQ | O_NONZERO, OFF(max_header_size), "64KiB", NULL, "SIZE",
+	 0, 0, NULL, "all request headers together (431 after)"},
+	{"limits.max-upstream-header-size",
+	 "THANOS_FCGI_LIMITS_MAX_UPSTREAM_HEADER_SIZE", T_SIZE,
+	 REQ | O_NONZERO, OFF(max_upstream_header_size), "64KiB", NULL,
+	 "SIZE", 0, 0, NULL,
+	 "largest header block from the upstream (502 after)"},
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* One line into err (control characters shown as '?'), "..." if cut. */
+__attribute__((format(printf, 3, 4)))
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		err[0] = '\0';
+		return;
+	}
+	if ((size_t)r >= errlen && errlen > 4)
+		memcpy(err + errlen - 4, "...", 4);
+	for (char *p = err; *p != '\0'; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = '?';
+}
+
+/* "WHERE: why 'bad'", WHERE being "--flag", "ENV_NAME" or "FILE:N: key". */
+static void report(char *err, size_t errlen, const char *file, long line,
+		   const char *dash, const char *name, const struct fault *f)
+{
+	int badlen = f->badlen > 4096 ? 4096 : (int)f->badlen;
+
+	if (file != NULL)
+		errf(err, errlen, "%s:%ld: %s: %s'%.*s'", file, line, name,
+		     f->why, badlen, f->bad);
+	else
+		errf(err, errlen, "%s%s: %s'%.*s'", dash, name, f->why, badlen,
+		     f->bad);
+}
+
+/* A string of n bytes owned by c, freed by conf_free(). */
+static char *owned_new(struct conf *c, size_t n)
+{
+	struct owned *o = xmalloc(sizeof(*o) + n + 1);
+
+	o->next = c->owned;
+	c->owned = o;
+	o->s[n] = '\0';
+	return o->s;
+}
+
+/* The option whose flag name (env 0) or env name (env 1) is n bytes at s. */
+static const struct opt *opt_find(const char *s, size_t n, int env)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		const char *name = env ? opts[i].env : opts[i].name;
+		if (strlen(name) == n && memcmp(name, s, n) == 0)
+			return &opts[i];
+	}
+	return NULL;
+}
+
+/* Checks every entry of a comma-separated list. */
+static int list_check(const struct opt *o, const char *v, struct fault *f)
+{
+	const char *p = v, *why;
+
+	if (*v == '\0')
+		return (o->flags & O_NONEMPTY) ?
+			fault_set(f, "needs at least one entry, not ", v, 0) : 0;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (n == 0)
+			return fault_set(f, "empty entry in ", v, strlen(v));
+		if (o->check != NULL && o->check(p, n, &why) != 0)
+			return fault_set(f, why, p, n);
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+/*
+ * Sets option o of c from v, which must outlive c.  append: the same
+ * source already set this option, so a list grows (a joined copy owned by
+ * c) instead of being replaced.  Without append nothing is allocated.
+ * Returns 0, or -1 with f filled and c unchanged.
+ */
+static int set_opt(struct conf *c, const struct opt *o, const char *v,
+		   int append, struct fault *f)
+{
+	char *field = (char *)c + o->off;
+	const char **str = (const char **)(void *)field;
+	const char *why;
+	int64_t ms;
+	uint64_t size;
+	long l;
+	int b;
+
+	switch (o->type) {
+	case T_STRING:
+		if (o->check != NULL && o->check(v, strlen(v), &why) != 0)
+			return fault_set(f, why, v, strlen(v));
+		*str = (*v == '\0' && (o->flags & O_EMPTY_NULL)) ? NULL : v;
+		return 0;
+	case T_LIST:
+		if (list_check(o, v, f) != 0)
+			return -1;
+		if (append && **str != '\0' && *v != '\0') {
+			/* Both are in memory: the sum cannot overflow. */
+			size_t a = strlen(*str), n = strlen(v);
+			char *s = owned_new(c, a + 1 + n);
+
+			memcpy(s, *str, a);
+			s[a] = ',';
+			memcpy(s + a + 1, v, n);
+			*str = s;
+		} else if (!append || **str == '\0') {
+			*str = v;
+		}
+		return 0;
+	case T_LONG:
+		if (units_long(v, o->min, o->max, &l) != 0) {
+			/* why holds 63 bytes: two longs and 19 more fit. */
+			if (snprintf(f->why, sizeof(f->why),
+				     "not a number in %ld..%ld: ", o->min,
+				     o->max) < 0)
+				f->why[0] = '\0';
+			f->bad = v;
+			f->badlen = strlen(v);
+			return -1;
+		}
+		*(long *)(void *)field = l;
+		return 0;
+	case T_DURATION:
+		if (units_duration_ms(v, &ms) != 0)
+			return fault_set(f, "bad duration ", v, strlen(v));
+		*(int64_t *)(void *)field = ms;
+		return 0;
+	case T_SIZE:
+		if (units_size(v, &size) != 0)
+			return fault_set(f, "bad size ", v, strlen(v));
+		if (size == 0 && (o->flags & O_NONZERO))
+			return fault_set(f, "must not be 0: ", v, strlen(v));
+		*(uint64_t *)(void *)field = size;
+		return 0;
+	case T_BOOL:
+		if (units_bool(v, &b) != 0)
+			return fault_set(f, "not true or false: ", v, strlen(v));
+		*(int *)(void *)field = b;
+		return 0;
+	case T_LEVEL: {
+		enum log_level lv;
+
+		if (log_parse_level(v, &lv) != 0)
+			return fault_set(f, "not error, warn, info or debug: ",
+					 v, strlen(v));
+		*(int *)(void *)field = (int)lv;
+		return 0;
+	}
+	}
+	return fault_set(f, "internal error: bad option type for ", v,
+			 strlen(v));
+}
+
+static int apply_defaults(struct conf *c, char *err, size_t errlen)
+{
+	struct fault f;
+
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (opts[i].def == NULL)
+			continue;
+		if (set_opt(c, &opts[i], opts[i].def, 0, &f) != 0) {
+			report(err, errlen, NULL, 0, "default of --",
+			       opts[i].name, &f);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One walk over argv.  With apply 0 it only finds syntax errors, --help,
+ * --version (returns 1) and the last --config value (into *config).
+ * With apply 1 it sets the options.  Returns 0, 1 or -1 with err.
+ */
+static int argv_pass(struct conf *c, int argc, char *const argv[], int apply,
+		     const char **config, char *err, size_t errlen)
+{
+	unsigned char seen[NOPTS] = {0};
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *name, *eq, *v;
+		const struct opt *o;
+		struct fault f;
+		size_t n;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			c->action = CONF_HELP;
+			return 1;
+		}
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			c->action = CONF_VERSION;
+			return 1;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			if (a[0] == '-' && a[1] != '\0')
+				errf(err, errlen, "%s: unknown option", a);
+			else
+				errf(err, errlen, "'%s': unexpected argument "
+				     "(options start with --)", a);
+			return -1;
+		}
+		name = a + 2;
+		eq = strchr(name, '=');
+		n = eq != NULL ? (size_t)(eq - name) : strlen(name);
+		o = opt_find(name, n, 0);
+		if (o == NULL) {
+			errf(err, errlen, "--%.*s: unknown option", (int)n, name);
+			return -1;
+		}
+		if (eq != NULL) {
+			v = eq + 1;
+		} else if (o->type == T_BOOL) {
+			v = "true";
+		} else if (i + 1 < argc) {
+			v = argv[++i];
+		} else {
+			errf(err, errlen, "--%s: missing value", o->name);
+			return -1;
+		}
+		if (!apply) {
+			if (o->off == offsetof(struct conf, config))
+				*config = v;
+			continue;
+		}
+		if (set_opt(c, o, v, seen[o - opts], &f) != 0) {
+			report(err, errlen, NULL, 0, "--", o->name, &f);
+			return -1;
+		}
+		seen[o - opts] = 1;
+	}
+	return 0;
+}
+
+/* The value of name in envp, or NULL. */
+static const char *env_get(char *const envp[], const char *name)
+{
+	size_t n = strlen(name);
+
+	for (char *const *e = envp; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+/*
+ * Every THANOS_FCGI_* entry of vars (NAME=VALUE); an unknown name is an
+ * error.  request: skip the process-only options.  *found counts the
+ * options set.
+ */
+static int vars_pass(struct conf *c, char *const vars[], int request,
+		     int *found, char *err, size_t errlen)
+{
+	for (char *const *e = vars; e != NULL && *e != NULL; e++) {
+		const char *eq = strchr(*e, '=');
+		const struct opt *o;
+		struct fault f;
+
+		if (eq == NULL || strncmp(*e, ENV_PREFIX, ENV_PREFIX_LEN) != 0)
+			continue;
+		o = opt_find(*e, (size_t)(eq - *e), 1);
+		if (o == NULL) {
+			errf(err, errlen, "%.*s: unknown variable",
+			     (int)(eq - *e), *e);
+			return -1;
+		}
+		if (request && !(o->flags & O_REQUEST))
+			continue;
+		if (set_opt(c, o, eq + 1, 0, &f) != 0) {
+			report(err, errlen, NULL, 0, "", o->env, &f);
+			return -1;
+		}
+		(*found)++;
+	}
+	return 0;
+}
+
+static int is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* One line of the config file (already without its end of line). */
+static int file_line(struct conf *c, const char *path, long lineno, char *p,
+		     unsigned char seen[], char *err, size_t errlen)
+{
+	char *eq, *k_end, *v, *v_end, *val;
+	const struct opt *o;
+	struct fault f;
+
+	while (is_blank(*p))
+		p++;
+	if (*p == '\0' || *p == '#')
+		return 0;
+	eq = strchr(p, '=');
+	if (eq == NULL) {
+		errf(err, errlen, "%s:%ld: expected 'key = value'", path, lineno);
+		return -1;
+	}
+	for (k_end = eq; k_end > p && is_blank(k_end[-1]); k_end--)
+		;
+	for (v = eq + 1; is_blank(*v); v++)
+		;
+	for (v_end = v + strlen(v); v_end > v && is_blank(v_end[-1]); v_end--)
+		;
+	if (v_end - v >= 2 && v[0] == '"' && v_end[-1] == '"') {
+		v++;
+		v_end--;
+	}
+	o = opt_find(p, (size_t)(k_end - p), 0);
+	if (o == NULL) {
+		errf(err, errlen, "%s:%ld: unknown key '%.*s'", path, lineno,
+		     (int)(k_end - p), p);
+		return -1;
+	}
+	if (o->off == offsetof(struct conf, config)) {
+		errf(err, errlen, "%s:%ld: 'config' cannot be set in a config "
+		     "file", path, lineno);
+		return -1;
+	}
+	val = owned_new(c, (size_t)(v_end - v));
+	memcpy(val, v, (size_t)(v_end - v));
+	if (set_opt(c, o, val, seen[o - opts], &f) != 0) {
+		report(err, errlen, path, lineno, "", o->name, &f);
+		return -1;
+	}
+	seen[o - opts] = 1;
+	return 0;
+}
+
+/* Reads the config file at path into c. */
+static int file_pass(struct conf *c, const char *path, char *err,
+		     size_t errlen)
+{
+	unsigned char seen[NOPTS] = {0};
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	int rc = -1;
+	FILE *fp;
+
+	fp = fopen(path, "r");
+	if (fp == NULL) {
+		errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		ssize_t len = getline(&line, &cap, fp);
+
+		if (len < 0)
+			break;
+		lineno++;
+		if (strlen(line) != (size_t)len) {
+			errf(err, errlen, "%s:%ld: NUL byte in line", path,
+			     lineno);
+			goto out;
+		}
+		if (file_line(c, path, lineno, line, seen, err, errlen) != 0)
+			goto out;
+	}
+	if (ferror(fp)) {
+		errf(err, errlen, "%s: read failed: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+int conf_load(struct conf *c, int argc, char *const argv[],
+	      char *const envp[], char *err, size_t errlen)
+{
+	const char *path = NULL;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->action = CONF_RUN;
+	c->owned = NULL;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (apply_defaults(c, err, errlen) != 0)
+		return -1;
+	r = argv_pass(c, argc, argv, 0, &path, err, errlen);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (path == NULL)
+		path = env_get(envp, "THANOS_FCGI_CONFIG");
+	if (path != NULL && *path != '\0' &&
+	    file_pass(c, path, err, errlen) != 0)
+		return -1;
+	if (vars_pass(c, envp, 0, &r, err, errlen) != 0)
+		return -1;
+	return argv_pass(c, argc, argv, 1, NULL, err, errlen);
+}
+
+int conf_overlay(const struct conf *base, char *const params[],
+		 struct conf *out, char *err, size_t errlen)
+{
+	struct conf tmp = *base;
+	int found = 0;
+
+	tmp.owned = NULL; /* base keeps owning its strings */
+	if (vars_pass(&tmp, params, 1, &found, err, errlen) != 0)
+		return -1;
+	if (found == 0)
+		return 0;
+	*out = tmp;
+	return 1;
+}
+
+static const char *shown_default(const struct opt *o)
+{
+	if (o->shown != NULL)
+		return o->shown;
+	return o->def != NULL ? o->def : "none";
+}
+
+void conf_help(void *file)
+{
+	FILE *fp = file;
+
+	fputs("Usage: thanos-fcgi [OPTION]...\n"
+	      "Forwards CGI and FastCGI requests to Thanos over HTTP.\n"
+	      "\n"
+	      "Each option can also be set by its THANOS_FCGI_* environment\n"
+	      "variable or as `name = value` in the --config file; flags win\n"
+	      "over the environment, which wins over the file.  A request\n"
+	      "parameter with the variable's name overrides an option for\n"
+	      "that request, except where marked \"process only\".\n"
+	      "Lists are comma-separated; a repeated flag appends.\n"
+	      "\n", fp);
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+
+		if (o->type == T_BOOL)
+			fprintf(fp, "  --%s[=%s]\n", o->name, o->arg);
+		else
+			fprintf(fp, "  --%s=%s\n", o->name, o->arg);
+		fprintf(fp, "      %s%s\n", o->help,
+			o->type == T_LIST ? " (repeatable)" : "");
+		fprintf(fp, "      env %s%s, default %s\n", o->env,
+			(o->flags & O_REQUEST) ? "" : " (process only)",
+			shown_default(o));
+	}
+	fputs("  -h, --help\n"
+	      "      this text\n"
+	      "  -V, --version\n"
+	      "      the version, and those of libcurl, OpenSSL and libfcgi\n",
+	      fp);
+}
+
+void conf_markdown(void *file)
+{
+	FILE *fp = file;
+
+	fputs("| flag | env | default | meaning |\n"
+	      "|---|---|---|---|\n", fp);
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+
+		fprintf(fp, "| `--%s%s%s`%s | `%s`%s | ", o->name,
+			o->type == T_BOOL ? "" : " ",
+			o->type == T_BOOL ? "" : o->arg,
+			o->type == T_LIST ? " (repeatable)" : "", o->env,
+			o->type == T_LIST ? " (comma-separated)" : "");
+		/* No text in the table holds '|' (test_conf checks). */
+		if (o->shown != NULL || o->def == NULL)
+			fprintf(fp, "%s | ", shown_default(o));
+		else
+			fprintf(fp, "`%s` | ", o->def);
+		fprintf(fp, "%s%s |\n", o->help,
+			(o->flags & O_REQUEST) ? "" : " (process only)");
+	}
+}
+
+void conf_free(struct conf *c)
+{
+	struct owned *o, *next;
+
+	if (c == NULL)
+		return;
+	for (o = c->owned; o != NULL; o = next) {
+		next = o->next;
+		free(o);
+	}
+	c->owned = NULL;
+}

@@ -1,0 +1,241 @@
+# tests/integration/common.sh: helpers for the integration tests (sourced
+# after tests/lib.sh, not run).
+#
+# An "adapter" is one configuration of thanos-fcgi, reached the way $MODE says:
+#   cgi     the binary runs once per request with the CGI variables in its
+#           environment; settings as THANOS_FCGI_* variables
+#   listen  thanos-fcgi --listen 127.0.0.1:PORT FLAGS..., driven by cgi-fcgi
+#   unix    thanos-fcgi --listen unix:$TMPD/NAME.sock FLAGS...
+#   spawn   spawn-fcgi -n -a 127.0.0.1 -p PORT -- thanos-fcgi FLAGS...
+#
+#   mock NAME ARGS...            starts tests/mock/thanos_mock.py on a free
+#                                port: $MOCK_NAME is the port, its log is
+#                                $TMPD/mock_NAME.log
+#   adapter NAME [VAR=VAL...] FLAG VALUE...
+#                                defines (FastCGI modes: starts) an adapter;
+#                                VAR=VAL words go into its process environment
+#   req NAME METHOD SCRIPT_NAME SUBPATH [VAR=VAL | -VAR ...]
+#                                one request: REQUEST_URI is SCRIPT_NAME
+#                                SUBPATH (raw, query included), PATH_INFO the
+#                                decoded path part of SUBPATH, QUERY_STRING
+#                                its query; VAR=VAL adds or replaces a CGI
+#                                variable, -VAR removes one; REQ_BODY=FILE
+#                                (set for the call) sends FILE as the body.
+# After req: $RESP_FIRST (first line), $RESP_CODE (code of a first
+# "Status:" line, else ""), $RESP_HEAD and $RESP_BODY (files), and
+#   rh NAME          first value of response header NAME
+#   rh_count NAME    how many NAME header lines the response has
+#   rbody            the body as text
+#   echo_h NAME      request header NAME as the mock's /-/echo saw it,
+#                    "<absent>" when it did not arrive
+#   jget EXPR        EXPR on the JSON body (as d), e.g. jget 'd["path"]'
+#   check_status DESC CODE   the first line is "Status: CODE ..."
+
+HERE_INTEGRATION="$top_srcdir/tests/integration"
+MOCK_PY="$top_srcdir/tests/mock/thanos_mock.py"
+PYHELP="$HERE_INTEGRATION/cgiresp.py"
+RESP_RAW="$TMPD/resp.raw"
+RESP_HEAD="$TMPD/resp.head"
+RESP_BODY="$TMPD/resp.body"
+RESP_FIRST=""
+RESP_CODE=""
+RESP_RC=0
+MODE=${MODE:-cgi}
+REQ_TIMEOUT=${REQ_TIMEOUT:-30}
+
+need python3 curl timeout sha256sum cmp
+
+# mock NAME ARGS...: starts the mock on a free TCP port (or, with
+# --listen unix:PATH among ARGS, there) and waits for it.
+mock() {
+	local name=$1 port
+	shift
+	case " $* " in
+	*" --listen unix:"*)
+		spawn "mock_$name" python3 "$MOCK_PY" "$@"
+		local path=${*##*--listen unix:}
+		path=${path%% *}
+		wait_file "$path" || fail "mock $name did not start"
+		return
+		;;
+	esac
+	port=$(free_port)
+	spawn "mock_$name" python3 "$MOCK_PY" --listen "127.0.0.1:$port" "$@"
+	wait_port "$port" || fail "mock $name did not start"
+	eval "MOCK_$name=$port"
+}
+
+# mock_connections NAME / mock_requests NAME: what the mock has seen so far.
+mock_connections() { grep -c '^mock: conn [0-9]* open$' "$TMPD/mock_$1.log"; }
+mock_requests() { grep -c '^mock: conn [0-9]* "' "$TMPD/mock_$1.log"; }
+
+# flag_env FLAG: the THANOS_FCGI_* name of a flag (SPEC.md section 2).
+flag_env() {
+	case $1 in
+	--web.route-prefix) echo THANOS_FCGI_ROUTE_PREFIX ;;
+	--web.external-prefix) echo THANOS_FCGI_EXTERNAL_PREFIX ;;
+	--web.prefix-header) echo THANOS_FCGI_PREFIX_HEADER ;;
+	--web.external-url) echo THANOS_FCGI_EXTERNAL_URL ;;
+	--upstream.root-path) echo THANOS_FCGI_ROOT_PATHS ;;
+	*)
+		local n=${1#--}
+		n=${n//[.-]/_}
+		echo "THANOS_FCGI_${n^^}"
+		;;
+	esac
+}
+
+# adapter NAME [VAR=VAL...] FLAG VALUE...: see the header comment.
+# In cgi mode with CGI_SETTINGS=flags, the flags go on the command line
+# instead of into THANOS_FCGI_* variables.
+adapter() {
+	local name=$1
+	shift
+	declare -g -a "AENV_$name=()" "AARGS_$name=()"
+	local -n aenv="AENV_$name" aargs="AARGS_$name"
+	while [ $# -gt 0 ] && [[ $1 == [A-Za-z_]*=* ]]; do
+		aenv+=("$1")
+		shift
+	done
+	local flags=("$@")
+	case $MODE in
+	cgi)
+		if [ "${CGI_SETTINGS:-env}" = flags ]; then
+			aargs=("${flags[@]}")
+		else
+			while [ $# -ge 2 ]; do
+				aenv+=("$(flag_env "$1")=$2")
+				shift 2
+			done
+		fi
+		;;
+	listen)
+		local port
+		port=$(free_port)
+		spawn "adapter_$name" env "${aenv[@]}" "$THANOS_FCGI_BIN" --listen "127.0.0.1:$port" "${flags[@]}"
+		wait_port "$port" || fail "adapter $name (--listen 127.0.0.1:$port) did not start"
+		eval "AADDR_$name=127.0.0.1:$port"
+		;;
+	unix)
+		local sock="$TMPD/adapter_$name.sock"
+		spawn "adapter_$name" env "${aenv[@]}" "$THANOS_FCGI_BIN" --listen "unix:$sock" "${flags[@]}"
+		wait_file "$sock" || fail "adapter $name (--listen unix:$sock) did not start"
+		eval "AADDR_$name=\$sock"
+		;;
+	spawn)
+		local port
+		port=$(free_port)
+		spawn "adapter_$name" env "${aenv[@]}" spawn-fcgi -n -a 127.0.0.1 -p "$port" -- "$THANOS_FCGI_BIN" "${flags[@]}"
+		wait_port "$port" || fail "adapter $name (spawn-fcgi -p $port) did not start"
+		eval "AADDR_$name=127.0.0.1:$port"
+		;;
+	*)
+		echo "common.sh: unknown MODE '$MODE'" >&2
+		exit 2
+		;;
+	esac
+}
+
+# adapter_pid NAME: the pid of a FastCGI adapter process.
+adapter_pid() { eval "echo \${PID_adapter_$1:-}"; }
+
+# req NAME METHOD SCRIPT_NAME SUBPATH [VAR=VAL | -VAR ...]: see the header.
+req() {
+	local name=$1 method=$2 script=$3 sub=$4
+	shift 4
+	local path=${sub%%\?*} query=""
+	case $sub in *\?*) query=${sub#*\?} ;; esac
+	local -A v=(
+		[GATEWAY_INTERFACE]=CGI/1.1
+		[SERVER_PROTOCOL]=HTTP/1.1
+		[SERVER_SOFTWARE]=thanos-fcgi-tests
+		[SERVER_NAME]=www.example
+		[SERVER_PORT]=80
+		[SERVER_ADDR]=127.0.0.1
+		[REMOTE_ADDR]=192.0.2.7
+		[REMOTE_PORT]=40000
+		[REQUEST_SCHEME]=http
+		[DOCUMENT_ROOT]=/var/www
+		[SCRIPT_FILENAME]=/usr/lib/cgi-bin/thanos-fcgi
+		[HTTP_HOST]=www.example
+		[HTTP_USER_AGENT]=thanos-fcgi-tests
+		[REQUEST_METHOD]=$method
+		[SCRIPT_NAME]=$script
+		[REQUEST_URI]=$script$sub
+		[QUERY_STRING]=$query
+	)
+	if [ -n "$path" ]; then
+		v[PATH_INFO]=$(python3 "$PYHELP" decode "$path")
+	fi
+	local in=/dev/null
+	if [ -n "${REQ_BODY:-}" ]; then
+		in=$REQ_BODY
+		v[CONTENT_LENGTH]=$(wc -c <"$REQ_BODY" | tr -d ' ')
+	fi
+	local a
+	for a in "$@"; do
+		case $a in
+		-*) unset "v[${a#-}]" ;;
+		*=*) v[${a%%=*}]=${a#*=} ;;
+		esac
+	done
+	local -a envl=(PATH="$PATH")
+	local k
+	for k in "${!v[@]}"; do envl+=("$k=${v[$k]}"); done
+	local -n aenv="AENV_$name" aargs="AARGS_$name"
+	envl+=("${aenv[@]}")
+	if [ "$MODE" = cgi ]; then
+		timeout "$REQ_TIMEOUT" env -i "${envl[@]}" "$THANOS_FCGI_BIN" "${aargs[@]}" \
+			<"$in" >"$RESP_RAW" 2>>"$TMPD/cgi.log"
+	else
+		local addr
+		eval "addr=\${AADDR_$name:-}"
+		timeout "$REQ_TIMEOUT" env -i "${envl[@]}" cgi-fcgi -bind -connect "$addr" \
+			<"$in" >"$RESP_RAW" 2>>"$TMPD/cgi-fcgi.log"
+	fi
+	RESP_RC=$?
+	python3 "$PYHELP" split "$RESP_RAW" "$RESP_HEAD" "$RESP_BODY"
+	RESP_FIRST=$(head -n 1 "$RESP_HEAD")
+	RESP_CODE=""
+	if [[ $RESP_FIRST =~ ^Status:\ *([0-9][0-9][0-9]) ]]; then
+		RESP_CODE=${BASH_REMATCH[1]}
+	fi
+	echo "# $MODE $name: $method $script$sub -> ${RESP_FIRST:-<nothing>} (rc $RESP_RC)"
+}
+
+rh() { python3 "$PYHELP" header "$RESP_HEAD" "$1" | head -n 1; }
+rh_count() { python3 "$PYHELP" header "$RESP_HEAD" "$1" | wc -l | tr -d ' '; }
+rbody() { cat "$RESP_BODY"; }
+rbody_size() { wc -c <"$RESP_BODY" | tr -d ' '; }
+rbody_sha() { sha256sum <"$RESP_BODY" | cut -d' ' -f1; }
+echo_h() { python3 "$PYHELP" echo-header "$RESP_BODY" "$1"; }
+jget() { python3 "$PYHELP" json "$RESP_BODY" "$1"; }
+
+# check_status DESC CODE: the response starts with "Status: CODE".
+check_status() { check_match "$1: Status: $2 first" "^Status: $2( |\$)" "$RESP_FIRST"; }
+
+# check_file DESC WANT_FILE GOT_FILE: byte-for-byte equal files.
+check_file() {
+	if cmp -s "$2" "$3"; then pass "$1"; else fail "$1: $(basename "$3") differs from $(basename "$2") ($(wc -c <"$3") vs $(wc -c <"$2") bytes)"; fi
+}
+
+# direct URL [CURL ARGS...]: asks the mock directly; body in $TMPD/direct.body.
+direct() {
+	local url=$1
+	shift
+	curl -s -o "$TMPD/direct.body" "$@" "$url"
+}
+
+# qenc TEXT: TEXT percent-encoded as one query value.
+qenc() { python3 "$PYHELP" encode "$1"; }
+
+# respond_q STATUS "Name: Value"...: the query for the mock's /-/respond.
+respond_q() {
+	local q="status=$1" h
+	shift
+	for h in "$@"; do q="$q&h=$(qenc "$h")"; done
+	printf '%s' "$q"
+}
+
+# now_ms: milliseconds since the epoch.
+now_ms() { date +%s%3N; }
