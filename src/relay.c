@@ -43,6 +43,7 @@ struct xfer {
 	int64_t body_len;   /* CONTENT_LENGTH, -1 when streamed chunked */
 	int64_t start_ms, last_ms;
 	int got_byte;       /* any byte from the upstream yet */
+	struct curl_slist *connect_to; /* --upstream.tls.server-name */
 };
 
 struct relay_worker *relay_worker_new(const struct conf *c,
@@ -292,12 +293,13 @@ static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
 	CURLcode rc;
 
 	rc = upstream_setup(h, x->c, t);
-	buf_reset(&w->url);
-	if (rc == CURLE_OK &&
-	    (buf_appends(&w->url, t->base) != 0 || buf_append(&w->url, w->path.ptr, w->path.len) != 0))
+	if (rc == CURLE_OK && upstream_url(t, x->c, w->path.ptr, w->path.len, &w->url,
+					   &x->connect_to) != 0)
 		rc = CURLE_URL_MALFORMAT;
 	if (rc != CURLE_OK)
 		return rc;
+	if (x->connect_to != NULL)
+		curl_easy_setopt(h, CURLOPT_CONNECT_TO, x->connect_to);
 	resphdr_reset(&w->rh);
 	w->errbuf[0] = '\0';
 	x->start_ms = x->last_ms = upstream_now_ms();
@@ -495,6 +497,8 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 		x.hdr_err = TF_OK;
 		x.timed_out = 0;
 		rc = attempt(&x, t, method, has_body, body_len, hl);
+		curl_slist_free_all(x.connect_to);
+		x.connect_to = NULL;
 		if (rc == CURLE_OK && !x.client_gone && x.hdr_err == TF_OK) {
 			if (!x.headers_sent && !w->rh.complete)
 				x.hdr_err = TF_UPSTREAM_HEADER; /* no header block at all */

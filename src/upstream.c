@@ -24,6 +24,8 @@ static void target_free(struct upstream_target *t)
 	free(t->base_path);
 	free(t->origin);
 	free(t->unix_path);
+	free(t->host);
+	free(t->port);
 }
 
 /* Fills t from one URL; -1 with err on a bad one. */
@@ -48,6 +50,8 @@ static int target_parse(struct upstream_target *t, const char *url, char *err,
 		t->base = xstrdup("http://localhost");
 		t->base_path = xstrdup("");
 		t->origin = xstrdup("http://localhost:80");
+		t->host = xstrdup("localhost");
+		t->port = xstrdup("80");
 		rc = 0;
 		goto out;
 	}
@@ -69,6 +73,8 @@ static int target_parse(struct upstream_target *t, const char *url, char *err,
 		goto out;
 	}
 	t->base = xstrdup(buf_str(&b));
+	t->host = xstrdup(host);
+	t->port = xstrdup(port);
 	n = strlen(path);
 	while (n > 0 && path[n - 1] == '/')
 		n--;
@@ -175,6 +181,29 @@ void upstream_mark_down(struct upstream_pool *p, size_t i, int64_t now_ms,
 	if (was_up && p->n > 1)
 		log_msg(LOG_WARN, "upstream %s marked down for %lld ms",
 			p->v[i].url, (long long)backoff_ms);
+}
+
+int upstream_url(const struct upstream_target *t, const struct conf *c,
+		 const char *path, size_t n, struct buf *url,
+		 struct curl_slist **connect_to)
+{
+	const char *name = c->tls_server_name;
+
+	*connect_to = NULL;
+	buf_reset(url);
+	if (name == NULL || *name == '\0' || strncmp(t->base, "https:", 6) != 0)
+		return buf_appends(url, t->base) || buf_append(url, path, n) ? -1 : 0;
+	if (buf_printf(url, "%s:%s", name, t->port) != 0) /* "name:port:" */
+		return -1;
+	if (buf_printf(url, ":%s:%s", t->host, t->port) != 0)
+		return -1;
+	*connect_to = curl_slist_append(NULL, url->ptr);
+	if (*connect_to == NULL) {
+		log_msg(LOG_ERR, "curl_slist_append failed: out of memory");
+		abort();
+	}
+	buf_reset(url);
+	return buf_printf(url, "https://%s:%s", name, t->port) || buf_append(url, path, n) ? -1 : 0;
 }
 
 int upstream_not_sent(CURLcode rc)

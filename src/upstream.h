@@ -23,6 +23,8 @@ struct upstream_target {
 	char *base_path; /* the URL's path without trailing '/', "" for none */
 	char *origin;    /* url_origin() of base, for rewriting */
 	char *unix_path; /* unix socket, or NULL */
+	char *host;      /* the URL's host ("[::1]" for IPv6), for CONNECT_TO */
+	char *port;      /* the URL's port, explicit */
 	_Atomic int64_t down_until_ms; /* monotonic ms; 0 = up */
 };
 
@@ -64,6 +66,16 @@ int64_t upstream_now_ms(void);
  */
 CURLcode upstream_setup(CURL *h, const struct conf *c,
 			const struct upstream_target *t);
+
+/*
+ * The URL to request path on t into url (reset first).  With
+ * --upstream.tls.server-name the URL names that host (so TLS verifies and
+ * SNI sends it) and *connect_to gets the libcurl CONNECT_TO list sending
+ * the connection to t's real address; the caller frees it.  0 or -1.
+ */
+int upstream_url(const struct upstream_target *t, const struct conf *c,
+		 const char *path, size_t n, struct buf *url,
+		 struct curl_slist **connect_to);
 
 /* 1 when the curl result means the request never reached the upstream
  * (connect refused, resolve failure, connect timeout). */

@@ -65,9 +65,13 @@ mock() {
 	eval "MOCK_$name=$port"
 }
 
-# mock_connections NAME / mock_requests NAME: what the mock has seen so far.
-mock_connections() { grep -c '^mock: conn [0-9]* open$' "$TMPD/mock_$1.log"; }
+# mock_requests NAME: how many requests the mock has answered so far.
+# mock_connections NAME: over how many TCP connections (those that carried a
+# request: wait_port's probe does not count).
 mock_requests() { grep -c '^mock: conn [0-9]* "' "$TMPD/mock_$1.log"; }
+mock_connections() {
+	grep '^mock: conn [0-9]* "' "$TMPD/mock_$1.log" | cut -d' ' -f3 | sort -u | wc -l | tr -d ' '
+}
 
 # flag_env FLAG: the THANOS_FCGI_* name of a flag (SPEC.md section 2).
 flag_env() {

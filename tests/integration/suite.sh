@@ -369,7 +369,7 @@ t_keepalive() {
 	check "keep-alive: 6 requests reached the mock" 6 "$(mock_requests ka)"
 	c=$(mock_connections ka)
 	check_match "keep-alive: fewer connections ($c) than requests (6)" '^[1-5]$' "$c"
-	check "keep-alive: all on one connection" " 1 1 1 1 1 1" "$conns"
+	check "keep-alive: all on one connection" 1 "$(printf '%s\n' $conns | sort -u | wc -l | tr -d ' ')"
 }
 
 run_suite() {
