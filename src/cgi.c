@@ -56,6 +56,7 @@ int cgi_run(const struct conf *c, struct upstream_pool *pool, char *const envp[]
 		.flush = cgi_flush,
 		.abort = cgi_abort,
 		.can_stream_body = 0,
+		.params_override = 0,
 	};
 	struct relay_worker *w = relay_worker_new(c, pool);
 	enum tf_status s = relay_serve(w, &io, envp);

@@ -93,6 +93,7 @@ static void *worker_main(void *arg)
 		.flush = fcgi_flush,
 		.abort = fcgi_abort,
 		.can_stream_body = 1,
+		.params_override = 1,
 	};
 	sigset_t usr1;
 

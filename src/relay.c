@@ -443,7 +443,7 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 		method = "GET";
 	if (uri == NULL)
 		uri = param_get(params, "SCRIPT_NAME");
-	r = conf_overlay(c, params, &over, err, sizeof(err));
+	r = io->params_override ? conf_overlay(c, params, &over, err, sizeof(err)) : 0;
 	if (r == 1) {
 		c = &over;
 		if (over.upstream != w->conf->upstream) {

@@ -25,6 +25,9 @@ struct relay_io {
 	 * response visibly incomplete to the client instead of ending it. */
 	void (*abort)(void *ctx);
 	int can_stream_body; /* 1: read the body even without CONTENT_LENGTH */
+	int params_override; /* 1: THANOS_FCGI_* request parameters override the
+			      * process settings (FastCGI); 0 under CGI, where
+			      * the parameters are the environment already read */
 };
 
 struct relay_worker;
