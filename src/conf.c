@@ -96,13 +96,13 @@ static const struct opt opts[] = {
 	{"upstream", "THANOS_FCGI_UPSTREAM", T_LIST, REQ | O_NONEMPTY,
 	 OFF(upstream), "http://127.0.0.1:10902", NULL, "URL[,URL...]", 0, 0,
 	 units_check_upstream,
-	 "Thanos Query base URL: http://, https:// or unix:/path.sock; "
-	 "several are replicas"},
+	 "Thanos Query URL, http(s)://host:port or unix:/path; several: "
+	 "replicas"},
 	{"upstream.root-path", "THANOS_FCGI_ROOT_PATHS", T_LIST, REQ,
 	 OFF(root_paths), "/metrics,/-/healthy,/-/ready", NULL,
 	 "PATH[,PATH...]", 0, 0, units_check_path,
-	 "sub-path sent to the upstream's root, not under the route prefix "
-	 "(empty for Prometheus)"},
+	 "sub-path served at the upstream's root (set it empty for "
+	 "Prometheus)"},
 	{"upstream.proxy", "THANOS_FCGI_UPSTREAM_PROXY", T_STRING, REQ,
 	 OFF(proxy), "", "none", "URL", 0, 0, units_check_plain,
 	 "proxy for upstream requests (http_proxy and the like are never "
@@ -148,8 +148,8 @@ static const struct opt opts[] = {
 	 "time allowed until the answer starts (504 after; 0: none)"},
 	{"upstream.timeout.idle", "THANOS_FCGI_UPSTREAM_TIMEOUT_IDLE",
 	 T_DURATION, REQ, OFF(timeout_idle_ms), "5m", NULL, "DURATION", 0, 0,
-	 NULL, "longest silence while sending or receiving (504 or abort "
-	 "after; 0: none)"},
+	 NULL, "longest silence in either direction (504 or abort after; "
+	 "0: none)"},
 	{"upstream.timeout.total", "THANOS_FCGI_UPSTREAM_TIMEOUT_TOTAL",
 	 T_DURATION, REQ, OFF(timeout_total_ms), "30m", NULL, "DURATION", 0,
 	 0, NULL, "time allowed for the whole exchange (504 or abort after; "
@@ -295,9 +295,13 @@ static int set_opt(struct conf *c, const struct opt *o, const char *v,
 
 	switch (o->type) {
 	case T_STRING:
+		if (*v == '\0' && (o->flags & O_EMPTY_NULL)) {
+			*str = NULL;
+			return 0;
+		}
 		if (o->check != NULL && o->check(v, strlen(v), &why) != 0)
 			return fault_set(f, why, v, strlen(v));
-		*str = (*v == '\0' && (o->flags & O_EMPTY_NULL)) ? NULL : v;
+		*str = v;
 		return 0;
 	case T_LIST:
 		if (list_check(o, v, f) != 0)
@@ -580,7 +584,7 @@ int conf_load(struct conf *c, int argc, char *const argv[],
 	      char *const envp[], char *err, size_t errlen)
 {
 	const char *path = NULL;
-	int r;
+	int r, found = 0;
 
 	memset(c, 0, sizeof(*c));
 	c->action = CONF_RUN;
@@ -597,7 +601,7 @@ int conf_load(struct conf *c, int argc, char *const argv[],
 	if (path != NULL && *path != '\0' &&
 	    file_pass(c, path, err, errlen) != 0)
 		return -1;
-	if (vars_pass(c, envp, 0, &r, err, errlen) != 0)
+	if (vars_pass(c, envp, 0, &found, err, errlen) != 0)
 		return -1;
 	return argv_pass(c, argc, argv, 1, NULL, err, errlen);
 }
@@ -644,9 +648,9 @@ void conf_help(void *file)
 		if (o->type == T_BOOL)
 			fprintf(fp, "  --%s[=%s]\n", o->name, o->arg);
 		else
-			fprintf(fp, "  --%s=%s\n", o->name, o->arg);
-		fprintf(fp, "      %s%s\n", o->help,
-			o->type == T_LIST ? " (repeatable)" : "");
+			fprintf(fp, "  --%s=%s%s\n", o->name, o->arg,
+				o->type == T_LIST ? " (repeatable)" : "");
+		fprintf(fp, "      %s\n", o->help);
 		fprintf(fp, "      env %s%s, default %s\n", o->env,
 			(o->flags & O_REQUEST) ? "" : " (process only)",
 			shown_default(o));

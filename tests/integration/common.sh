@@ -169,7 +169,7 @@ req() {
 		[QUERY_STRING]=$query
 	)
 	if [ -n "$path" ]; then
-		v[PATH_INFO]=$(python3 "$PYHELP" decode "$path")
+		v[PATH_INFO]=$(python3 "$PYHELP" decode "$path" | tr -d '\0')
 	fi
 	local in=/dev/null
 	if [ -n "${REQ_BODY:-}" ]; then

@@ -209,6 +209,7 @@ t_gzip() {
 	check_file "gzip css gunzips to the mock's file" "$TMPD/direct.body" "$TMPD/gunzipped"
 
 	req A GET /thanos /api/v1/labels
+	direct "$UP_MAIN/thanos/api/v1/labels"
 	check "no Accept-Encoding: no Content-Encoding" "" "$(rh Content-Encoding)"
 	check_file "no Accept-Encoding: plain JSON" "$TMPD/direct.body" "$RESP_BODY"
 }

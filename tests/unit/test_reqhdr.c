@@ -97,7 +97,8 @@ END_TEST
 
 START_TEST(test_param_get)
 {
-	char *const p[] = {"A=1", "AB=2", "B=", NULL};
+	static char a[] = "A=1", ab[] = "AB=2", b[] = "B=";
+	char *const p[] = {a, ab, b, NULL};
 
 	ck_assert_str_eq(param_get(p, "A"), "1");
 	ck_assert_str_eq(param_get(p, "AB"), "2");
