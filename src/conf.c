@@ -27,46 +27,17 @@
 
 #include "buf.h"
 #include "log.h"
+#include "conf_table.h"
 #include "units.h"
 
 #define ENV_PREFIX "THANOS_FCGI_"
 #define ENV_PREFIX_LEN (sizeof(ENV_PREFIX) - 1)
-
-enum opt_type {
-	T_STRING,   /* const char * */
-	T_LIST,     /* const char *, comma-separated */
-	T_LONG,     /* long in min..max */
-	T_DURATION, /* int64_t milliseconds */
-	T_SIZE,     /* uint64_t bytes */
-	T_BOOL,     /* int 0 or 1 */
-	T_LEVEL,    /* int, enum log_level */
-};
-
-#define O_REQUEST 1u    /* a request parameter may override it */
-#define O_EMPTY_NULL 2u /* an empty value means unset (NULL) */
-#define O_NONEMPTY 4u   /* a list that must hold at least one entry */
-#define O_NONZERO 8u    /* a size that must not be 0 */
 
 /* What is wrong with a value: why, then the offending part, quoted. */
 struct fault {
 	char why[64]; /* "bad duration ", "not a number in 1..256: " */
 	const char *bad;
 	size_t badlen;
-};
-
-struct opt {
-	const char *name;  /* flag without "--", also the config file key */
-	const char *env;   /* environment and request parameter name */
-	enum opt_type type;
-	unsigned flags;    /* O_* */
-	size_t off;        /* of the field in struct conf */
-	const char *def;   /* parsed like a user value; NULL: unset */
-	const char *shown; /* default as --help shows it; NULL: def */
-	const char *arg;   /* value placeholder in --help */
-	long min, max;     /* T_LONG range */
-	/* Checks a string value or each list entry (units.h). */
-	int (*check)(const char *v, size_t n, const char **why);
-	const char *help;
 };
 
 /* Config file and joined-list strings, freed by conf_free(). */
@@ -89,111 +60,6 @@ static int fault_set(struct fault *f, const char *why, const char *bad,
 	return -1;
 }
 
-#define OFF(field) offsetof(struct conf, field)
-#define REQ O_REQUEST
-
-static const struct opt opts[] = {
-	{"upstream", "THANOS_FCGI_UPSTREAM", T_LIST, REQ | O_NONEMPTY,
-	 OFF(upstream), "http://127.0.0.1:10902", NULL, "URL[,URL...]", 0, 0,
-	 units_check_upstream,
-	 "Thanos Query URL, http(s)://host:port or unix:/path; several: "
-	 "replicas"},
-	{"upstream.root-path", "THANOS_FCGI_ROOT_PATHS", T_LIST, REQ,
-	 OFF(root_paths), "/metrics,/-/healthy,/-/ready", NULL,
-	 "PATH[,PATH...]", 0, 0, units_check_path,
-	 "sub-path served at the upstream's root (set it empty for "
-	 "Prometheus)"},
-	{"upstream.proxy", "THANOS_FCGI_UPSTREAM_PROXY", T_STRING, REQ,
-	 OFF(proxy), "", "none", "URL", 0, 0, units_check_plain,
-	 "proxy for upstream requests (http_proxy and the like are never "
-	 "used)"},
-	{"web.route-prefix", "THANOS_FCGI_ROUTE_PREFIX", T_STRING, REQ,
-	 OFF(route_prefix), NULL, "the external prefix", "PATH", 0, 0,
-	 units_check_path,
-	 "prefix the upstream serves under (its --web.route-prefix)"},
-	{"web.external-prefix", "THANOS_FCGI_EXTERNAL_PREFIX", T_STRING, REQ,
-	 OFF(external_prefix), NULL, "derived per request", "PATH", 0, 0,
-	 units_check_path,
-	 "public prefix, when it cannot be derived from the request"},
-	{"web.external-url", "THANOS_FCGI_EXTERNAL_URL", T_STRING,
-	 REQ | O_EMPTY_NULL, OFF(external_url), NULL,
-	 "none (path-only Locations)", "URL", 0, 0, units_check_origin,
-	 "public origin (https://host) for absolute Location headers"},
-	{"web.prefix-header", "THANOS_FCGI_PREFIX_HEADER", T_STRING, REQ,
-	 OFF(prefix_header), "X-Forwarded-Prefix", NULL, "NAME", 0, 0,
-	 units_check_header, "header that carries the public prefix upstream "
-	 "(empty: none)"},
-	{"listen", "THANOS_FCGI_LISTEN", T_STRING, O_EMPTY_NULL, OFF(listen),
-	 NULL, "none (fd 0, or CGI)", "ADDR", 0, 0, units_check_listen,
-	 "own FastCGI socket, host:port or unix:/path (no spawner needed)"},
-	{"listen.backlog", "THANOS_FCGI_LISTEN_BACKLOG", T_LONG, 0,
-	 OFF(backlog), "128", NULL, "N", 1, 65535, NULL,
-	 "listen(2) backlog for --listen"},
-	{"config", "THANOS_FCGI_CONFIG", T_STRING, O_EMPTY_NULL, OFF(config),
-	 NULL, "none", "FILE", 0, 0, NULL,
-	 "file of `key = value` lines, keys are the flag names"},
-	{"threads", "THANOS_FCGI_THREADS", T_LONG, 0, OFF(threads), "1", NULL,
-	 "N", 1, 256, NULL, "worker threads per process"},
-	{"shutdown.grace", "THANOS_FCGI_SHUTDOWN_GRACE", T_DURATION, 0,
-	 OFF(shutdown_grace_ms), "30s", NULL, "DURATION", 0, 0, NULL,
-	 "on SIGTERM, time running requests get to finish"},
-	{"log.level", "THANOS_FCGI_LOG_LEVEL", T_LEVEL, 0, OFF(log_level),
-	 "info", NULL, "LEVEL", 0, 0, NULL, "error, warn, info or debug"},
-	{"upstream.timeout.connect", "THANOS_FCGI_UPSTREAM_TIMEOUT_CONNECT",
-	 T_DURATION, REQ, OFF(timeout_connect_ms), "5s", NULL, "DURATION", 0,
-	 0, NULL, "time allowed to connect (504 after; 0: none)"},
-	{"upstream.timeout.first-byte",
-	 "THANOS_FCGI_UPSTREAM_TIMEOUT_FIRST_BYTE", T_DURATION, REQ,
-	 OFF(timeout_first_byte_ms), "5m", NULL, "DURATION", 0, 0, NULL,
-	 "time allowed until the answer starts (504 after; 0: none)"},
-	{"upstream.timeout.idle", "THANOS_FCGI_UPSTREAM_TIMEOUT_IDLE",
-	 T_DURATION, REQ, OFF(timeout_idle_ms), "5m", NULL, "DURATION", 0, 0,
-	 NULL, "longest silence in either direction (504 or abort after; "
-	 "0: none)"},
-	{"upstream.timeout.total", "THANOS_FCGI_UPSTREAM_TIMEOUT_TOTAL",
-	 T_DURATION, REQ, OFF(timeout_total_ms), "30m", NULL, "DURATION", 0,
-	 0, NULL, "time allowed for the whole exchange (504 or abort after; "
-	 "0: none)"},
-	{"upstream.down-backoff", "THANOS_FCGI_UPSTREAM_DOWN_BACKOFF",
-	 T_DURATION, REQ, OFF(down_backoff_ms), "10s", NULL, "DURATION", 0, 0,
-	 NULL, "how long a replica that failed is skipped"},
-	{"upstream.tls.ca-file", "THANOS_FCGI_UPSTREAM_TLS_CA_FILE", T_STRING,
-	 REQ | O_EMPTY_NULL, OFF(tls_ca_file), NULL, "the system store",
-	 "FILE", 0, 0, NULL, "CA certificates (PEM) to verify the upstream"},
-	{"upstream.tls.cert-file", "THANOS_FCGI_UPSTREAM_TLS_CERT_FILE",
-	 T_STRING, REQ | O_EMPTY_NULL, OFF(tls_cert_file), NULL, "none",
-	 "FILE", 0, 0, NULL, "client certificate (PEM) for mutual TLS"},
-	{"upstream.tls.key-file", "THANOS_FCGI_UPSTREAM_TLS_KEY_FILE",
-	 T_STRING, REQ | O_EMPTY_NULL, OFF(tls_key_file), NULL, "none", "FILE",
-	 0, 0, NULL, "client key (PEM) for mutual TLS"},
-	{"upstream.tls.server-name", "THANOS_FCGI_UPSTREAM_TLS_SERVER_NAME",
-	 T_STRING, REQ | O_EMPTY_NULL, OFF(tls_server_name), NULL,
-	 "the URL's host", "NAME", 0, 0, units_check_plain,
-	 "name expected in the upstream's certificate"},
-	{"upstream.tls.min-version", "THANOS_FCGI_UPSTREAM_TLS_MIN_VERSION",
-	 T_STRING, REQ, OFF(tls_min_version), "1.2", NULL, "VERSION", 0, 0,
-	 units_check_tls_version, "lowest TLS version to the upstream"},
-	{"upstream.tls.insecure-skip-verify",
-	 "THANOS_FCGI_UPSTREAM_TLS_INSECURE_SKIP_VERIFY", T_BOOL, REQ,
-	 OFF(tls_insecure), "false", NULL, "BOOL", 0, 0, NULL,
-	 "do not verify the upstream's certificate (logged at start)"},
-	{"limits.max-body-size", "THANOS_FCGI_LIMITS_MAX_BODY_SIZE", T_SIZE,
-	 REQ, OFF(max_body_size), "16MiB", NULL, "SIZE", 0, 0, NULL,
-	 "largest request body (413 after; 0: unlimited)"},
-	{"limits.max-uri-size", "THANOS_FCGI_LIMITS_MAX_URI_SIZE", T_SIZE,
-	 REQ | O_NONZERO, OFF(max_uri_size), "8KiB", NULL, "SIZE", 0, 0, NULL,
-	 "longest request URI (414 after)"},
-	{"limits.max-header-size", "THANOS_FCGI_LIMITS_MAX_HEADER_SIZE",
-	 T_SIZE, REQ | O_NONZERO, OFF(max_header_size), "64KiB", NULL, "SIZE",
-	 0, 0, NULL, "all request headers together (431 after)"},
-	{"limits.max-upstream-header-size",
-	 "THANOS_FCGI_LIMITS_MAX_UPSTREAM_HEADER_SIZE", T_SIZE,
-	 REQ | O_NONZERO, OFF(max_upstream_header_size), "64KiB", NULL,
-	 "SIZE", 0, 0, NULL,
-	 "largest header block from the upstream (502 after)"},
-};
-
-#define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
 /* One line into err (control characters shown as '?'), "..." if cut. */
 __attribute__((format(printf, 3, 4)))
@@ -246,10 +112,10 @@ static char *owned_new(struct conf *c, size_t n)
 /* The option whose flag name (env 0) or env name (env 1) is n bytes at s. */
 static const struct opt *opt_find(const char *s, size_t n, int env)
 {
-	for (size_t i = 0; i < NOPTS; i++) {
-		const char *name = env ? opts[i].env : opts[i].name;
+	for (size_t i = 0; i < CONF_N_OPTS; i++) {
+		const char *name = env ? conf_opts[i].env : conf_opts[i].name;
 		if (strlen(name) == n && memcmp(name, s, n) == 0)
-			return &opts[i];
+			return &conf_opts[i];
 	}
 	return NULL;
 }
@@ -367,12 +233,12 @@ static int apply_defaults(struct conf *c, char *err, size_t errlen)
 {
 	struct fault f;
 
-	for (size_t i = 0; i < NOPTS; i++) {
-		if (opts[i].def == NULL)
+	for (size_t i = 0; i < CONF_N_OPTS; i++) {
+		if (conf_opts[i].def == NULL)
 			continue;
-		if (set_opt(c, &opts[i], opts[i].def, 0, &f) != 0) {
+		if (set_opt(c, &conf_opts[i], conf_opts[i].def, 0, &f) != 0) {
 			report(err, errlen, NULL, 0, "default of --",
-			       opts[i].name, &f);
+			       conf_opts[i].name, &f);
 			return -1;
 		}
 	}
@@ -387,7 +253,7 @@ static int apply_defaults(struct conf *c, char *err, size_t errlen)
 static int argv_pass(struct conf *c, int argc, char *const argv[], int apply,
 		     const char **config, char *err, size_t errlen)
 {
-	unsigned char seen[NOPTS] = {0};
+	unsigned char seen[CONF_N_OPTS] = {0};
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *name, *eq, *v;
@@ -434,11 +300,11 @@ static int argv_pass(struct conf *c, int argc, char *const argv[], int apply,
 				*config = v;
 			continue;
 		}
-		if (set_opt(c, o, v, seen[o - opts], &f) != 0) {
+		if (set_opt(c, o, v, seen[o - conf_opts], &f) != 0) {
 			report(err, errlen, NULL, 0, "--", o->name, &f);
 			return -1;
 		}
-		seen[o - opts] = 1;
+		seen[o - conf_opts] = 1;
 	}
 	return 0;
 }
@@ -531,11 +397,11 @@ static int file_line(struct conf *c, const char *path, long lineno, char *p,
 	}
 	val = owned_new(c, (size_t)(v_end - v));
 	memcpy(val, v, (size_t)(v_end - v));
-	if (set_opt(c, o, val, seen[o - opts], &f) != 0) {
+	if (set_opt(c, o, val, seen[o - conf_opts], &f) != 0) {
 		report(err, errlen, path, lineno, "", o->name, &f);
 		return -1;
 	}
-	seen[o - opts] = 1;
+	seen[o - conf_opts] = 1;
 	return 0;
 }
 
@@ -543,7 +409,7 @@ static int file_line(struct conf *c, const char *path, long lineno, char *p,
 static int file_pass(struct conf *c, const char *path, char *err,
 		     size_t errlen)
 {
-	unsigned char seen[NOPTS] = {0};
+	unsigned char seen[CONF_N_OPTS] = {0};
 	char *line = NULL;
 	size_t cap = 0;
 	long lineno = 0;
@@ -619,71 +485,6 @@ int conf_overlay(const struct conf *base, char *const params[],
 		return 0;
 	*out = tmp;
 	return 1;
-}
-
-static const char *shown_default(const struct opt *o)
-{
-	if (o->shown != NULL)
-		return o->shown;
-	return o->def != NULL ? o->def : "none";
-}
-
-void conf_help(void *file)
-{
-	FILE *fp = file;
-
-	fputs("Usage: thanos-fcgi [OPTION]...\n"
-	      "Forwards CGI and FastCGI requests to Thanos over HTTP.\n"
-	      "\n"
-	      "Each option can also be set by its THANOS_FCGI_* environment\n"
-	      "variable or as `name = value` in the --config file; flags win\n"
-	      "over the environment, which wins over the file.  A request\n"
-	      "parameter with the variable's name overrides an option for\n"
-	      "that request, except where marked \"process only\".\n"
-	      "Lists are comma-separated; a repeated flag appends.\n"
-	      "\n", fp);
-	for (size_t i = 0; i < NOPTS; i++) {
-		const struct opt *o = &opts[i];
-
-		if (o->type == T_BOOL)
-			fprintf(fp, "  --%s[=%s]\n", o->name, o->arg);
-		else
-			fprintf(fp, "  --%s=%s%s\n", o->name, o->arg,
-				o->type == T_LIST ? " (repeatable)" : "");
-		fprintf(fp, "      %s\n", o->help);
-		fprintf(fp, "      env %s%s, default %s\n", o->env,
-			(o->flags & O_REQUEST) ? "" : " (process only)",
-			shown_default(o));
-	}
-	fputs("  -h, --help\n"
-	      "      this text\n"
-	      "  -V, --version\n"
-	      "      the version, and those of libcurl, OpenSSL and libfcgi\n",
-	      fp);
-}
-
-void conf_markdown(void *file)
-{
-	FILE *fp = file;
-
-	fputs("| flag | env | default | meaning |\n"
-	      "|---|---|---|---|\n", fp);
-	for (size_t i = 0; i < NOPTS; i++) {
-		const struct opt *o = &opts[i];
-
-		fprintf(fp, "| `--%s%s%s`%s | `%s`%s | ", o->name,
-			o->type == T_BOOL ? "" : " ",
-			o->type == T_BOOL ? "" : o->arg,
-			o->type == T_LIST ? " (repeatable)" : "", o->env,
-			o->type == T_LIST ? " (comma-separated)" : "");
-		/* No text in the table holds '|' (test_conf checks). */
-		if (o->shown != NULL || o->def == NULL)
-			fprintf(fp, "%s | ", shown_default(o));
-		else
-			fprintf(fp, "`%s` | ", o->def);
-		fprintf(fp, "%s%s |\n", o->help,
-			(o->flags & O_REQUEST) ? "" : " (process only)");
-	}
 }
 
 void conf_free(struct conf *c)
