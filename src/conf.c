@@ -336,6 +336,13 @@ static int vars_pass(struct conf *c, char *const vars[], int request,
 		if (eq == NULL || strncmp(*e, ENV_PREFIX, ENV_PREFIX_LEN) != 0)
 			continue;
 		o = opt_find(*e, (size_t)(eq - *e), 1);
+		if (o == NULL && !request) {
+			/* The process environment holds whatever the service
+			 * manager or a test harness put there: warn, go on. */
+			log_msg(LOG_WARN, "%.*s: unknown variable, ignored",
+				(int)(eq - *e), *e);
+			continue;
+		}
 		if (o == NULL) {
 			errf(err, errlen, "%.*s: unknown variable",
 			     (int)(eq - *e), *e);

@@ -24,6 +24,9 @@
 #       against the mock: Authorization reaches the upstream, a client's
 #       X-Forwarded-Prefix does not (the adapter's own carries the prefix),
 #       X-Forwarded-For is the client's list plus the client.
+#   check_streaming LABEL FRONT_BASE_URL PUBLIC_PREFIX
+#       against the mock: a slow text/event-stream answer reaches the client
+#       piece by piece, not held until the end.
 #   check_dead_upstream LABEL URL
 #       URL goes through a front/adapter pair whose upstream is a closed port
 #       (DEAD_UPSTREAM, set here): asserts a 502 text/plain one-liner.
@@ -170,6 +173,28 @@ EOF
 	check "$label: Authorization reaches the upstream" 'Basic dXNlcjpwYXNz' "$(sed -n 1p "$TMPD/echo.txt")"
 	check_match "$label: X-Forwarded-Prefix upstream is the public prefix, not the client's" "^(${p:-(<none>)?})\$" "$(sed -n 2p "$TMPD/echo.txt")"
 	check_match "$label: X-Forwarded-For keeps the client's list and adds the client" '^192\.0\.2\.7, *127\.0\.0\.1$' "$(sed -n 3p "$TMPD/echo.txt")"
+}
+
+check_streaming() {
+	local label=$1 front=${2%/} p=${3%/} out
+	[ "$p" = / ] && p=""
+	# 3 pieces of 100 bytes, 700 ms apart: the first must arrive at once
+	out=$(python3 - "$front$p/-/bytes?n=300&chunk=100&delay_ms=700&sse=1" <<'EOF'
+import sys, time, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+t0 = time.monotonic()
+try:
+    with opener.open(sys.argv[1], timeout=20) as r:
+        first = r.read(1)
+        t1 = time.monotonic() - t0
+        rest = r.read()
+        t2 = time.monotonic() - t0
+    print("%d %s %.2f %.2f" % (r.status, len(first) + len(rest), t1, t2))
+except Exception as e:
+    print("error %s" % e)
+EOF
+)
+	check_match "$label: an event stream is passed on as it comes (status bytes first-byte-s total-s)" '^200 300 0\.[0-5][0-9] (1\.[3-9]|[2-9])' "$out"
 }
 
 # --- run_suite pieces --------------------------------------------------------

@@ -90,6 +90,8 @@ flag_env() {
 }
 
 # adapter NAME [VAR=VAL...] FLAG VALUE...: see the header comment.
+# FastCGI adapters start without THANOS_FCGI_BIN (lib.sh exports it): the
+# binary refuses unknown THANOS_FCGI_* names in its environment.
 # In cgi mode with CGI_SETTINGS=flags, the flags go on the command line
 # instead of into THANOS_FCGI_* variables.
 adapter() {
@@ -116,20 +118,20 @@ adapter() {
 	listen)
 		local port
 		port=$(free_port)
-		spawn "adapter_$name" env "${aenv[@]}" "$THANOS_FCGI_BIN" --listen "127.0.0.1:$port" "${flags[@]}"
+		spawn "adapter_$name" env -u THANOS_FCGI_BIN "${aenv[@]}" "$THANOS_FCGI_BIN" --listen "127.0.0.1:$port" "${flags[@]}"
 		wait_port "$port" || fail "adapter $name (--listen 127.0.0.1:$port) did not start"
 		eval "AADDR_$name=127.0.0.1:$port"
 		;;
 	unix)
 		local sock="$TMPD/adapter_$name.sock"
-		spawn "adapter_$name" env "${aenv[@]}" "$THANOS_FCGI_BIN" --listen "unix:$sock" "${flags[@]}"
+		spawn "adapter_$name" env -u THANOS_FCGI_BIN "${aenv[@]}" "$THANOS_FCGI_BIN" --listen "unix:$sock" "${flags[@]}"
 		wait_file "$sock" || fail "adapter $name (--listen unix:$sock) did not start"
 		eval "AADDR_$name=\$sock"
 		;;
 	spawn)
 		local port
 		port=$(free_port)
-		spawn "adapter_$name" env "${aenv[@]}" spawn-fcgi -n -a 127.0.0.1 -p "$port" -- "$THANOS_FCGI_BIN" "${flags[@]}"
+		spawn "adapter_$name" env -u THANOS_FCGI_BIN "${aenv[@]}" spawn-fcgi -n -a 127.0.0.1 -p "$port" -- "$THANOS_FCGI_BIN" "${flags[@]}"
 		wait_port "$port" || fail "adapter $name (spawn-fcgi -p $port) did not start"
 		eval "AADDR_$name=127.0.0.1:$port"
 		;;

@@ -14,7 +14,7 @@ t_keepalive
 
 # Settings from the environment spawn-fcgi passes on (FcgidInitialEnv-like).
 port=$(free_port)
-spawn adapter_ENV env THANOS_FCGI_UPSTREAM="$UP_MAIN" THANOS_FCGI_ROUTE_PREFIX=/thanos \
+spawn adapter_ENV env -u THANOS_FCGI_BIN THANOS_FCGI_UPSTREAM="$UP_MAIN" THANOS_FCGI_ROUTE_PREFIX=/thanos \
 	spawn-fcgi -n -a 127.0.0.1 -p "$port" -- "$THANOS_FCGI_BIN"
 wait_port "$port" || fail "spawn-fcgi with env settings did not start"
 AADDR_ENV=127.0.0.1:$port
