@@ -819,6 +819,23 @@ START_TEST(test_markdown)
 }
 END_TEST
 
+/* An unknown THANOS_FCGI_ name in the process environment is only warned
+ * about: service managers and test harnesses put their own there. */
+START_TEST(test_unknown_env_ignored)
+{
+	static char a0[] = "thanos-fcgi", v1[] = "THANOS_FCGI_FROBNICATE=1",
+		    v2[] = "THANOS_FCGI_=1", v3[] = "THANOS_FCGI_THREADS=3";
+	char *const argv[] = {a0, NULL};
+	char *const envp[] = {v1, v2, v3, NULL};
+	struct conf c;
+	char err[256] = "";
+
+	ck_assert_int_eq(conf_load(&c, 1, argv, envp, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.threads, 3);
+	conf_free(&c);
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -847,23 +864,6 @@ static Suite *conf_suite(void)
 	suite_add_tcase(s, doc);
 	return s;
 }
-
-/* An unknown THANOS_FCGI_ name in the process environment is only warned
- * about: service managers and test harnesses put their own there. */
-START_TEST(test_unknown_env_ignored)
-{
-	static char a0[] = "thanos-fcgi", v1[] = "THANOS_FCGI_FROBNICATE=1",
-		    v2[] = "THANOS_FCGI_=1", v3[] = "THANOS_FCGI_THREADS=3";
-	char *const argv[] = {a0, NULL};
-	char *const envp[] = {v1, v2, v3, NULL};
-	struct conf c;
-	char err[256] = "";
-
-	ck_assert_int_eq(conf_load(&c, 1, argv, envp, err, sizeof(err)), 0);
-	ck_assert_int_eq(c.threads, 3);
-	conf_free(&c);
-}
-END_TEST
 
 int main(void)
 {
