@@ -836,6 +836,39 @@ START_TEST(test_unknown_env_ignored)
 }
 END_TEST
 
+/* The README's option reference is the table's own Markdown, verbatim:
+ * change an option and this fails until the README follows. */
+START_TEST(test_readme_in_step)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096], *table = NULL, *readme = NULL;
+	size_t table_len = 0, n = 0;
+	FILE *f, *mem;
+	long size;
+
+	ck_assert_msg(top != NULL, "top_srcdir is not set (run through make check)");
+	ck_assert(snprintf(path, sizeof(path), "%s/README", top) < (int)sizeof(path));
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	readme = calloc(1, (size_t)size + 1);
+	ck_assert_ptr_nonnull(readme);
+	n = fread(readme, 1, (size_t)size, f);
+	fclose(f);
+	readme[n] = '\0';
+	mem = open_memstream(&table, &table_len);
+	ck_assert_ptr_nonnull(mem);
+	conf_markdown(mem);
+	fclose(mem);
+	ck_assert_msg(strstr(readme, table) != NULL,
+		      "README's option table differs from conf_markdown():\n%s", table);
+	free(table);
+	free(readme);
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -845,6 +878,7 @@ static Suite *conf_suite(void)
 	TCase *doc = tcase_create("doc");
 
 	tcase_add_test(opt, test_unknown_env_ignored);
+	tcase_add_test(opt, test_readme_in_step);
 	tcase_add_loop_test(opt, test_opt_flag_eq, 0, COUNT(opt_cases));
 	tcase_add_loop_test(opt, test_opt_flag_space, 0, COUNT(opt_cases));
 	tcase_add_loop_test(opt, test_opt_env, 0, COUNT(opt_cases));
