@@ -31,6 +31,9 @@ void buf_free(struct buf *b);
 /* len = 0, memory kept for reuse. */
 void buf_reset(struct buf *b);
 
+/* Cuts the content to its first len bytes (no-op when len >= b->len). */
+void buf_truncate(struct buf *b, size_t len);
+
 /* Appends n bytes. Returns 0, or -1 (buffer unchanged) when past max. */
 int buf_append(struct buf *b, const char *p, size_t n);
 

@@ -103,9 +103,9 @@ static enum tf_status add(struct buf *out, const char *name, size_t n,
 	return TF_OK;
 }
 
+/* X-Forwarded-*, Content-Type and the prefix header, appended to out. */
 static enum tf_status add_forwarded(char *const params[],
-				   const struct reqhdr_opts *o, struct buf *out,
-				   struct buf *tmp)
+				   const struct reqhdr_opts *o, struct buf *out)
 {
 	const char *xff = param_get(params, "HTTP_X_FORWARDED_FOR");
 	const char *addr = param_get(params, "REMOTE_ADDR");
@@ -116,15 +116,23 @@ static enum tf_status add_forwarded(char *const params[],
 	enum tf_status s = TF_OK;
 	int is_https;
 
-	buf_reset(tmp);
-	if (xff != NULL && *xff != '\0' &&
-	    (buf_appends(tmp, xff) != 0 ||
-	     (addr != NULL && *addr != '\0' && buf_append(tmp, ", ", 2) != 0)))
-		return TF_HEADERS_TOO_LARGE;
-	if (addr != NULL && buf_appends(tmp, addr) != 0)
-		return TF_HEADERS_TOO_LARGE;
-	if (tmp->len > 0)
-		s = add(out, "X-Forwarded-For", 15, buf_str(tmp));
+	if (addr == NULL)
+		addr = "";
+	if (xff != NULL && *xff != '\0') {
+		/* the client's list, then the address we saw it come from */
+		size_t mark = out->len;
+		s = add(out, "X-Forwarded-For", 15, xff);
+		if (s == TF_OK && *addr != '\0') {
+			buf_truncate(out, out->len - 1); /* reopen the line */
+			if (buf_append(out, ", ", 2) != 0 || buf_appends(out, addr) != 0 ||
+			    buf_append(out, "", 1) != 0) {
+				buf_truncate(out, mark);
+				s = TF_HEADERS_TOO_LARGE;
+			}
+		}
+	} else if (*addr != '\0') {
+		s = add(out, "X-Forwarded-For", 15, addr);
+	}
 	is_https = (https != NULL && (strcasecmp(https, "on") == 0 ||
 				      strcmp(https, "1") == 0)) ||
 		   (scheme != NULL && strcasecmp(scheme, "https") == 0);
@@ -145,34 +153,32 @@ enum tf_status reqhdr_build(char *const params[], const struct reqhdr_opts *o,
 {
 	const char *conn = param_get(params, "HTTP_CONNECTION");
 	size_t total = 0;
-	struct buf name;
-	enum tf_status s = TF_OK;
 
 	buf_reset(out);
-	buf_init(&name, o->max_total + 256);
 	for (size_t i = 0; params != NULL && params[i] != NULL; i++) {
 		const char *p = params[i], *eq;
-		size_t n;
+		size_t mark = out->len, n;
 
 		if (strncmp(p, "HTTP_", 5) != 0 || (eq = strchr(p, '=')) == NULL)
 			continue;
-		n = strlen(p);
-		total += n;
-		if (total > o->max_total) {
-			s = TF_HEADERS_TOO_LARGE;
-			goto out;
+		total += strlen(p);
+		if (total > o->max_total)
+			return TF_HEADERS_TOO_LARGE;
+		/* The name is written in place, then taken back if dropped. */
+		if (header_name(p + 5, (size_t)(eq - p - 5), out) != 0) {
+			buf_truncate(out, mark);
+			continue;
 		}
-		buf_reset(&name);
-		if (header_name(p + 5, (size_t)(eq - p - 5), &name) != 0)
+		n = out->len - mark;
+		if (reqhdr_is_dropped(out->ptr + mark, n, conn, o->prefix_header)) {
+			buf_truncate(out, mark);
 			continue;
-		if (reqhdr_is_dropped(name.ptr, name.len, conn, o->prefix_header))
-			continue;
-		s = add(out, name.ptr, name.len, eq + 1);
-		if (s != TF_OK)
-			goto out;
+		}
+		if (has_crlf(eq + 1))
+			return TF_BAD_REQUEST;
+		if (buf_append(out, ": ", 2) != 0 || buf_appends(out, eq + 1) != 0 ||
+		    buf_append(out, "", 1) != 0)
+			return TF_HEADERS_TOO_LARGE;
 	}
-	s = add_forwarded(params, o, out, &name);
-out:
-	buf_free(&name);
-	return s;
+	return add_forwarded(params, o, out);
 }

@@ -12,7 +12,9 @@ void resphdr_init(struct resphdr *h, size_t max)
 	h->complete = 0;
 	buf_init(&h->reason, 256);
 	buf_init(&h->lines, max);
-	buf_init(&h->tmp, max);
+	buf_init(&h->conn, max);
+	buf_init(&h->val, max);
+	buf_init(&h->tmp, max + 4096);
 }
 
 void resphdr_reset(struct resphdr *h)
@@ -29,6 +31,8 @@ void resphdr_free(struct resphdr *h)
 		return;
 	buf_free(&h->reason);
 	buf_free(&h->lines);
+	buf_free(&h->conn);
+	buf_free(&h->val);
 	buf_free(&h->tmp);
 }
 
@@ -155,22 +159,18 @@ static int append_line(struct buf *out, const char *name, size_t n,
 	       buf_append(out, v, vn) || buf_append(out, "\r\n", 2);
 }
 
-enum tf_status resphdr_emit(const struct resphdr *h,
-			    const struct rewrite_ctx *rw, struct buf *out)
+enum tf_status resphdr_emit(struct resphdr *h, const struct rewrite_ctx *rw,
+			    struct buf *out)
 {
-	struct buf conn, val, rewritten;
 	const char *p = buf_str(&h->lines), *end = p + h->lines.len;
-	enum tf_status s = TF_UPSTREAM_HEADER;
-	int have_conn;
+	const char *conn = NULL;
 
-	buf_init(&conn, h->lines.max);
-	buf_init(&val, h->lines.max);
-	buf_init(&rewritten, h->lines.max + 4096);
-	have_conn = find_header(&h->lines, "Connection", &conn) == 0;
+	if (find_header(&h->lines, "Connection", &h->conn) == 0)
+		conn = buf_str(&h->conn);
 	buf_reset(out);
 	if (buf_printf(out, "Status: %d %s\r\n", h->code,
 		       h->reason.len ? buf_str(&h->reason) : status_reason(h->code)) != 0)
-		goto out;
+		return TF_UPSTREAM_HEADER;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *colon = memchr(p, ':', (size_t)(nl - p));
@@ -180,24 +180,19 @@ enum tf_status resphdr_emit(const struct resphdr *h,
 
 		while (v < nl && (*v == ' ' || *v == '\t'))
 			v++;
-		if (!resphdr_is_dropped(p, n, have_conn ? buf_str(&conn) : NULL)) {
-			if (buf_set(&val, v, (size_t)(nl - v)) != 0)
-				goto out;
-			r = rewrite_header(rw, p, n, buf_str(&val), &rewritten);
+		if (!resphdr_is_dropped(p, n, conn)) {
+			if (buf_set(&h->val, v, (size_t)(nl - v)) != 0)
+				return TF_UPSTREAM_HEADER;
+			r = rewrite_header(rw, p, n, buf_str(&h->val), &h->tmp);
 			if (r == -1)
-				goto out;
-			if (r == 1 ? append_line(out, p, n, rewritten.ptr, rewritten.len)
-				   : append_line(out, p, n, val.ptr, val.len))
-				goto out;
+				return TF_UPSTREAM_HEADER;
+			if (r == 1 ? append_line(out, p, n, h->tmp.ptr, h->tmp.len)
+				   : append_line(out, p, n, h->val.ptr, h->val.len))
+				return TF_UPSTREAM_HEADER;
 		}
 		p = nl + 1;
 	}
 	if (buf_appends(out, "X-Accel-Buffering: no\r\n\r\n") != 0)
-		goto out;
-	s = TF_OK;
-out:
-	buf_free(&conn);
-	buf_free(&val);
-	buf_free(&rewritten);
-	return s;
+		return TF_UPSTREAM_HEADER;
+	return TF_OK;
 }

@@ -25,7 +25,9 @@ struct resphdr {
 	int complete;      /* 1 once the final header block has ended */
 	struct buf reason; /* the upstream's reason phrase */
 	struct buf lines;  /* header lines of the final response, "\n"-ended */
-	struct buf tmp;    /* scratch for rewriting */
+	struct buf conn;   /* scratch for resphdr_emit: the Connection value, */
+	struct buf val;    /* one header value */
+	struct buf tmp;    /* and its rewrite */
 };
 
 /* max bounds the header block; the reason and scratch get their own. */
@@ -45,9 +47,9 @@ enum tf_status resphdr_feed(struct resphdr *h, const char *line, size_t n);
 /*
  * Writes the CGI header block (ending in the blank line) to out (reset
  * first).  Returns TF_OK, or TF_UPSTREAM_HEADER when a rewritten value
- * does not fit.  Does not change h.
+ * does not fit.  Changes only h's scratch buffers.
  */
-enum tf_status resphdr_emit(const struct resphdr *h,
+enum tf_status resphdr_emit(struct resphdr *h,
 			    const struct rewrite_ctx *rw, struct buf *out);
 
 /* 1 when the header name (n bytes) never reaches the web server. */

@@ -53,7 +53,8 @@ mock() {
 	case " $* " in
 	*" --listen unix:"*)
 		spawn "mock_$name" python3 "$MOCK_PY" "$@"
-		local path=${*##*--listen unix:}
+		local all="$*" path
+		path=${all##*--listen unix:}
 		path=${path%% *}
 		wait_file "$path" || fail "mock $name did not start"
 		return

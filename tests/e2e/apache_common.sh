@@ -1,0 +1,174 @@
+# tests/e2e/apache_common.sh: what the Apache end-to-end tests share
+# (apache_fcgid.sh, apache_cgi.sh, shared_hosting.sh).  Sourced, not run; it
+# sources common.sh (and so tests/lib.sh).
+#
+# Apache runs in the foreground from a self-contained config rendered from
+# deploy/ into a state directory under $TMPD: no /etc/apache2, no envvars.
+# Started as root it drops to www-data, so the state directory and the copy
+# of the program in it are made readable (and the directories searchable)
+# for everyone.
+#
+#   apache_state NAME
+#       makes $TMPD/NAME (logs/ run/ fcgid/ htdocs/ bin/) with a copy of the
+#       program as bin/thanos-fcgi.  Sets STATE, BIN.
+#   apache_up HTTPD_TEMPLATE [MOUNT_TEMPLATE] [KEY=VALUE...] [-- ENV=VALUE...]
+#       renders HTTPD_TEMPLATE (and MOUNT_TEMPLATE as $STATE/mount.conf)
+#       with PORT, DIR, USER, GROUP, MOUNT_CONF, BIN and the KEY=VALUEs,
+#       checks it with `apache2 -t`, starts apache2 -DFOREGROUND on $PORT with
+#       ENV=VALUEs in its environment and waits for the port.  Sets
+#       APACHE_PID.
+#   apache_down
+#       stops that Apache (and the programs it started) and waits until the
+#       port is closed.
+#   check_body_limit LABEL URL LIMIT OVER_STATUS
+#       against the mock's /-/echo: a POST of LIMIT bytes arrives whole (its
+#       length and sha256 as the upstream saw them); one of LIMIT+1 bytes is
+#       answered by Apache with OVER_STATUS and never reaches the upstream.
+#   check_streaming LABEL URL
+#       URL is the mock's /-/bytes sending 3 pieces one second apart: the
+#       first body byte arrives before the last piece was even sent.
+#   check_apache_log LABEL
+#       Apache's error log has no crash / segfault / premature-end lines.
+
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
+
+APACHE_MODDIR=/usr/lib/apache2/modules
+need apache2 curl python3 gzip
+[ -x "$THANOS_FCGI_BIN" ] || { fail "thanos-fcgi not built: $THANOS_FCGI_BIN"; finish; }
+
+# need_apache_module NAME...: fails (never skips) without mod_NAME.so.
+need_apache_module() {
+	local m
+	for m in "$@"; do
+		[ -f "$APACHE_MODDIR/mod_$m.so" ] || {
+			fail "Apache module mod_$m is missing ($APACHE_MODDIR/mod_$m.so; run tests/install-deps)"
+			finish
+		}
+	done
+}
+
+# The account Apache's children run as: as root Apache refuses to run them
+# as root, otherwise User/Group are ignored and everything runs as us.
+if [ "$(id -u)" = 0 ]; then
+	APACHE_USER=www-data
+	APACHE_GROUP=www-data
+	id "$APACHE_USER" >/dev/null 2>&1 || { fail "user $APACHE_USER is missing"; finish; }
+else
+	APACHE_USER=$(id -un)
+	APACHE_GROUP=$(id -gn)
+fi
+# $TMPD is 0700 from mktemp: Apache's children must reach into it.
+chmod 755 "$TMPD"
+
+PORT=$(free_port)
+F="http://127.0.0.1:$PORT"
+APACHE_PID=""
+
+apache_state() {
+	STATE="$TMPD/$1"
+	mkdir -p "$STATE/logs" "$STATE/run" "$STATE/fcgid" "$STATE/htdocs" "$STATE/bin"
+	BIN="$STATE/bin/thanos-fcgi"
+	cp "$THANOS_FCGI_BIN" "$BIN"
+	chmod 755 "$BIN"
+	# mod_fcgid's process manager runs as the User: its socket directory
+	chown "$APACHE_USER:$APACHE_GROUP" "$STATE/fcgid" 2>/dev/null
+	chmod -R a+rX "$STATE"
+}
+
+apache_up() {
+	local httpd=$1 mount="" kv
+	local -a keys=() envs=()
+	shift
+	case "${1:-}" in "" | *=* | --) ;; *) mount=$1; shift ;; esac
+	while [ $# -gt 0 ]; do
+		if [ "$1" = -- ]; then shift; envs=("$@"); break; fi
+		keys+=("$1")
+		shift
+	done
+	if [ -n "$mount" ]; then
+		render "$mount" "$STATE/mount.conf" BIN="$BIN" "${keys[@]}" || { fail "render $mount"; return 1; }
+	fi
+	render "$httpd" "$STATE/httpd.conf" PORT="$PORT" DIR="$STATE" USER="$APACHE_USER" \
+		GROUP="$APACHE_GROUP" MOUNT_CONF="$STATE/mount.conf" "${keys[@]}" || { fail "render $httpd"; return 1; }
+	chmod -R a+rX "$STATE"
+	: >"$STATE/logs/error.log"
+	if ! env "${envs[@]}" apache2 -t -f "$STATE/httpd.conf" >"$STATE/configtest.log" 2>&1; then
+		fail "apache2 rejects $(basename "$httpd") + $(basename "${mount:-none}"): $(head -n 3 "$STATE/configtest.log" | tr '\n' ' ')"
+		return 1
+	fi
+	N_APACHE=$(( ${N_APACHE:-0} + 1 ))
+	spawn "apache$N_APACHE" env "${envs[@]}" apache2 -f "$STATE/httpd.conf" -DFOREGROUND
+	eval "APACHE_PID=\$PID_apache$N_APACHE"
+	if ! wait_port "$PORT" 10; then
+		fail "apache2 ($(basename "${mount:-$httpd}")) did not start: $(tail -n 3 "$STATE/logs/error.log" | tr '\n' ' ')"
+		return 1
+	fi
+}
+
+apache_down() {
+	local i=0
+	[ -n "$APACHE_PID" ] || return 0
+	kill "$APACHE_PID" 2>/dev/null
+	wait "$APACHE_PID" 2>/dev/null
+	APACHE_PID=""
+	while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && [ "$i" -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+# apache_log_tail: the last lines of the current Apache's error log, the
+# programs' stderr included (mod_cgi, mod_cgid and mod_fcgid send it there).
+apache_log_tail() { tail -n "${1:-20}" "$STATE/logs/error.log"; }
+
+check_body_limit() {
+	local label=$1 url=$2 limit=$3 over=$4 st want
+	head -c "$limit" /dev/urandom >"$TMPD/body.bin"
+	want=$(sha "$TMPD/body.bin")
+	st=$(fetch body "$url" -H 'Content-Type: application/octet-stream' --data-binary "@$TMPD/body.bin")
+	python3 - "$TMPD/body.b" >"$TMPD/body.txt" <<'EOF'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    print(d.get("method"), d.get("body_len"), d.get("body_sha256"))
+except Exception as e:
+    print("not JSON: %s" % e)
+EOF
+	check "$label: POST of $limit bytes (the limit) arrives whole" "200 POST $limit $want" "$st $(cat "$TMPD/body.txt")"
+	head -c $((limit + 1)) /dev/urandom >"$TMPD/body.bin"
+	st=$(fetch body "$url" -H 'Content-Type: application/octet-stream' --data-binary "@$TMPD/body.bin")
+	check "$label: POST of $((limit + 1)) bytes gets Apache's $over" "$over" "$st"
+	check_match "$label: the $over is Apache's own page, not the upstream's" '<title>' "$(short "$TMPD/body.b")"
+}
+
+check_streaming() {
+	local label=$1 url=$2 out
+	out=$(python3 - "$url" <<'EOF'
+import sys, time, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+t0 = time.monotonic()
+try:
+    r = opener.open(sys.argv[1], timeout=30)
+    first = r.read(1)
+    t1 = time.monotonic()
+    rest = r.read()
+    t2 = time.monotonic()
+    print("%d %.2f %.2f %d" % (r.status, t1 - t0, t2 - t0, len(first) + len(rest)))
+except Exception as e:
+    print("error %s" % e)
+EOF
+)
+	# out: STATUS FIRST_BYTE_SECONDS TOTAL_SECONDS BYTES
+	set -- $out
+	if [ "$1" = 200 ] && [ "$4" = 300 ] && python3 -c "import sys; sys.exit(0 if float('$2') < 1.0 and float('$3') >= 1.8 else 1)"; then
+		pass "$label: a slow answer is streamed (first byte after ${2}s, all 300 bytes after ${3}s)"
+	else
+		fail "$label: a slow answer is not streamed: want 200, first byte < 1s, 300 bytes after >= 1.8s; got '$out'"
+	fi
+}
+
+check_apache_log() {
+	local label=$1 bad
+	bad=$(grep -Ei 'segfault|exit signal|Premature end of script|end of script output before headers|mod_fcgid: error reading|mod_fcgid: read data timeout|unexpected signal|AddressSanitizer|LeakSanitizer' "$STATE/logs/error.log" | head -n 3)
+	check "$label: no crash or broken answer in Apache's error log" "" "$bad"
+}

@@ -1,0 +1,199 @@
+#!/bin/bash
+# tests/integration/replicas.sh: several --upstream replicas (issue 4).
+#
+# Round robin over the replicas; one that refuses (a closed port) or does
+# not connect in time (net_helpers.py blackhole: a full accept queue) is
+# marked down for --upstream.down-backoff and skipped; a request is retried
+# on the next replica only while nothing went to the client, and once the
+# request may have reached a replica only for idempotent methods (nginx's
+# proxy_next_upstream); every replica failing gives a 502 naming each.
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/common.sh"
+need cgi-fcgi
+[ -x "$THANOS_FCGI_BIN" ] || { fail "no binary at $THANOS_FCGI_BIN"; finish; }
+# lib.sh exports THANOS_FCGI_BIN; thanos-fcgi refuses unknown THANOS_FCGI_*
+# variables in its environment, so keep it out of the adapters' one.
+export -n THANOS_FCGI_BIN
+NETH="$top_srcdir/tests/integration/net_helpers.py"
+MODE=listen
+RP=(--web.route-prefix /thanos)
+
+# mock_count NAME REGEX: how many request lines of mock NAME match REGEX.
+mock_count() { grep -Ec "^mock: conn [0-9]+ \"$2" "$TMPD/mock_$1.log"; }
+# marked_down NAME: how many "marked down" lines adapter NAME logged.
+marked_down() { grep -c 'marked down' "$TMPD/adapter_$1.log"; }
+
+mock good --route-prefix /thanos
+mock good2 --route-prefix /thanos
+mock reset --route-prefix /thanos --mode reset
+DEAD=$(free_port)
+DEAD2=$(free_port)
+UP_GOOD="http://127.0.0.1:$MOCK_good"
+UP_DEAD="http://127.0.0.1:$DEAD"
+
+# ---- requests spread over two live replicas ------------------------------------
+
+adapter SPREAD --upstream "$UP_GOOD" --upstream "http://127.0.0.1:$MOCK_good2" "${RP[@]}"
+for i in 1 2 3 4 5 6 7 8; do req SPREAD GET /thanos /-/echo >/dev/null; done
+check_match "spread: replica 1 served some of 8 ($(mock_requests good))" '^[2-6]$' "$(mock_requests good)"
+check_match "spread: replica 2 served some of 8 ($(mock_requests good2))" '^[2-6]$' "$(mock_requests good2)"
+check "spread: none marked down" 0 "$(marked_down SPREAD)"
+good_base=$(mock_requests good)
+
+# ---- one replica refuses: skipped after the first failure --------------------------
+
+adapter ONEDEAD --upstream "$UP_DEAD" --upstream "$UP_GOOD" "${RP[@]}" \
+	--upstream.down-backoff 60s
+ok=0 slowest=0
+for i in $(seq 1 10); do
+	t0=$(now_ms)
+	req ONEDEAD GET /thanos "/-/echo?i=$i" >/dev/null
+	t=$(($(now_ms) - t0))
+	[ "$t" -gt "$slowest" ] && slowest=$t
+	[ "$RESP_CODE" = 200 ] && [ "$(jget 'd["query"]')" = "i=$i" ] && ok=$((ok + 1))
+done
+check "one replica refuses: 10 of 10 GETs succeed" 10 "$ok"
+check "one replica refuses: the live one served all 10" 10 "$(($(mock_requests good) - good_base))"
+check "one replica refuses: marked down once" 1 "$(marked_down ONEDEAD)"
+check_match "one replica refuses: the log names it" "upstream $UP_DEAD marked down" \
+	"$(grep 'marked down' "$TMPD/adapter_ONEDEAD.log")"
+check_match "one replica refuses: slowest request ${slowest} ms < 1000 ms" '^[0-9]{1,3}$' "$slowest"
+check "one replica refuses: no error answered" 0 "$(grep -c 'failed:' "$TMPD/adapter_ONEDEAD.log")"
+
+# A POST to a refusing replica is retried: nothing was sent.
+head -c 3000 /dev/urandom >"$TMPD/post.bin"
+want_sha=$(sha256sum <"$TMPD/post.bin" | cut -d' ' -f1)
+adapter POSTDEAD --upstream "$UP_DEAD" --upstream "$UP_GOOD" "${RP[@]}" --upstream.down-backoff 60s
+ok=0
+for i in 1 2 3; do
+	REQ_BODY=$TMPD/post.bin req POSTDEAD POST /thanos /-/echo CONTENT_TYPE=application/octet-stream >/dev/null
+	[ "$RESP_CODE" = 200 ] && [ "$(jget 'd["body_sha256"]')" = "$want_sha" ] && ok=$((ok + 1))
+done
+check "POST, refusing replica: 3 of 3 arrive whole on the live one" 3 "$ok"
+check "POST, refusing replica: marked down once" 1 "$(marked_down POSTDEAD)"
+
+# After the back-off the replica is tried again (and marked down again).
+adapter BACKOFF --upstream "$UP_DEAD" --upstream "$UP_GOOD" "${RP[@]}" --upstream.down-backoff 1s
+for i in 1 2 3 4; do req BACKOFF GET /thanos /-/echo >/dev/null; done
+check "back-off 1s: marked down once at first" 1 "$(marked_down BACKOFF)"
+sleep 1.5
+ok=0
+for i in 1 2 3 4; do req BACKOFF GET /thanos /-/echo >/dev/null; [ "$RESP_CODE" = 200 ] && ok=$((ok + 1)); done
+check "back-off 1s: still 4 of 4 after the back-off" 4 "$ok"
+check "back-off 1s: tried again after the back-off, marked down again" 2 "$(marked_down BACKOFF)"
+
+# ---- one replica does not connect in time ---------------------------------------
+
+BH=$(free_port)
+spawn blackhole python3 "$NETH" blackhole --listen "127.0.0.1:$BH"
+wait_file "$TMPD/blackhole.log" && for i in $(seq 1 100); do
+	grep -q 'full' "$TMPD/blackhole.log" && break
+	sleep 0.05
+done
+adapter SLOWCONN --upstream "http://127.0.0.1:$BH" --upstream "$UP_GOOD" "${RP[@]}" \
+	--upstream.timeout.connect 1s --upstream.down-backoff 60s
+ok=0
+t0=$(now_ms)
+req SLOWCONN GET /thanos /-/echo
+first=$(($(now_ms) - t0))
+[ "$RESP_CODE" = 200 ] && ok=1
+t0=$(now_ms)
+for i in 2 3 4 5 6; do req SLOWCONN GET /thanos /-/echo >/dev/null; [ "$RESP_CODE" = 200 ] && ok=$((ok + 1)); done
+rest=$(($(now_ms) - t0))
+check "connect timeout on one replica: 6 of 6 succeed" 6 "$ok"
+check "connect timeout: marked down once" 1 "$(marked_down SLOWCONN)"
+check_match "connect timeout: the first request waited about 1s (${first} ms)" \
+	'^(9[0-9][0-9]|1[0-9]{3}|2[0-4][0-9]{2})$' "$first"
+check_match "connect timeout: the next 5 skip it (${rest} ms < 900 ms)" '^[0-8]?[0-9]{1,2}$' "$rest"
+
+# ---- not retried once sent, unless idempotent ---------------------------------------
+#
+# The reset replica reads the whole request, then resets the connection.  Which
+# replica comes first is the round robin's choice, so each request is judged by
+# which mocks saw it.
+
+adapter RST --upstream "http://127.0.0.1:$MOCK_reset" --upstream "$UP_GOOD" "${RP[@]}"
+post_hit=0 post_ok=1 get_hit=0 get_ok=1
+for i in 1 2 3 4; do
+	r0=$(mock_count reset 'POST ')
+	g0=$(mock_count good 'POST ')
+	REQ_BODY=$TMPD/post.bin req RST POST /thanos /-/echo CONTENT_TYPE=application/octet-stream
+	r1=$(mock_count reset 'POST ')
+	g1=$(mock_count good 'POST ')
+	if [ "$r1" -gt "$r0" ]; then
+		post_hit=$((post_hit + 1))
+		check "POST $i reached the resetting replica: 502" 502 "$RESP_CODE"
+		check "POST $i reached the resetting replica: not retried on the next" "$g0" "$g1"
+	else
+		[ "$RESP_CODE" = 200 ] || post_ok=0
+	fi
+done
+check_match "POSTs reached the resetting replica ($post_hit of 4)" '^[1-4]$' "$post_hit"
+check "POSTs to the live replica first: 200" 1 "$post_ok"
+check "a POST reset is not a down mark" 0 "$(marked_down RST)"
+
+for i in 1 2 3 4; do
+	r0=$(mock_count reset 'GET ')
+	g0=$(mock_count good 'GET ')
+	req RST GET /thanos "/-/echo?get=$i"
+	r1=$(mock_count reset 'GET ')
+	g1=$(mock_count good 'GET ')
+	if [ "$r1" -gt "$r0" ]; then
+		get_hit=$((get_hit + 1))
+		check "GET $i reset by the first replica: retried, 200" 200 "$RESP_CODE"
+		check "GET $i reset by the first replica: the live one saw it" "$((g0 + 1))" "$g1"
+		check "GET $i: the answer is the live replica's" "get=$i" "$(jget 'd["query"]')"
+	else
+		[ "$RESP_CODE" = 200 ] || get_ok=0
+	fi
+done
+check_match "GETs reached the resetting replica ($get_hit of 4)" '^[1-4]$' "$get_hit"
+check "GETs to the live replica first: 200" 1 "$get_ok"
+
+# PUT and DELETE are idempotent: retried like GET.  PATCH is not.
+put_retried=0 patch_502=0
+for i in 1 2; do
+	r0=$(mock_count reset 'PUT ')
+	REQ_BODY=$TMPD/post.bin req RST PUT /thanos /-/echo CONTENT_TYPE=application/octet-stream
+	if [ "$(mock_count reset 'PUT ')" -gt "$r0" ] && [ "$RESP_CODE" = 200 ]; then put_retried=1; fi
+	r0=$(mock_count reset 'PATCH ')
+	g0=$(mock_count good 'PATCH ')
+	REQ_BODY=$TMPD/post.bin req RST PATCH /thanos /-/echo CONTENT_TYPE=application/octet-stream
+	if [ "$(mock_count reset 'PATCH ')" -gt "$r0" ] && [ "$RESP_CODE" = 502 ] &&
+		[ "$(mock_count good 'PATCH ')" = "$g0" ]; then patch_502=1; fi
+done
+check "PUT with a body reset by the first replica: retried, 200" 1 "$put_retried"
+check "PATCH reset by the first replica: 502, not retried" 1 "$patch_502"
+
+# ---- all down ------------------------------------------------------------------------
+
+adapter ALLDEAD --upstream "$UP_DEAD" --upstream "http://127.0.0.1:$DEAD2" "${RP[@]}"
+for round in 1 2; do
+	req ALLDEAD GET /thanos /graph
+	check_status "all down (round $round)" 502
+	check_match "all down: text/plain" '^text/plain' "$(rh Content-Type)"
+	check_match "all down: body names replica 1" "127\\.0\\.0\\.1:$DEAD\\b" "$(rbody)"
+	check_match "all down: body names replica 2" "127\\.0\\.0\\.1:$DEAD2\\b" "$(rbody)"
+	check "all down: body is one line" 1 "$(wc -l <"$RESP_BODY" | tr -d ' ')"
+done
+check_match "all down: one log line naming both" "GET /thanos/graph failed: .*:$DEAD\\b.*:$DEAD2\\b|GET /thanos/graph failed: .*:$DEAD2\\b.*:$DEAD\\b" \
+	"$(grep 'failed:' "$TMPD/adapter_ALLDEAD.log" | tail -n 1)"
+check "all down: each marked down once" 2 "$(marked_down ALLDEAD)"
+
+# A reset on every replica: GET tries both, 502 names both.
+mock reset2 --route-prefix /thanos --mode reset
+adapter ALLRST --upstream "http://127.0.0.1:$MOCK_reset" --upstream "http://127.0.0.1:$MOCK_reset2" "${RP[@]}"
+req ALLRST GET /thanos /graph
+check_status "every replica resets: 502" 502
+check_match "every replica resets: body names both" \
+	":$MOCK_reset\\b.*:$MOCK_reset2\\b|:$MOCK_reset2\\b.*:$MOCK_reset\\b" "$(rbody)"
+
+# The same over the environment and CGI: THANOS_FCGI_UPSTREAM is a list.
+MODE=cgi
+adapter CGI --upstream "$UP_DEAD,$UP_GOOD" "${RP[@]}"
+ok=0
+for i in 1 2 3; do req CGI GET /thanos /-/echo >/dev/null; [ "$RESP_CODE" = 200 ] && ok=$((ok + 1)); done
+check "CGI, THANOS_FCGI_UPSTREAM=dead,live: 3 of 3" 3 "$ok"
+
+finish
