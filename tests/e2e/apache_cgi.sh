@@ -9,7 +9,7 @@
 #     - a dead upstream (502);
 #     plus: Authorization reaches the upstream (CGIPassAuth On), a POST of
 #     LimitRequestBody bytes arrives whole and one byte more gets Apache's
-#     413, a slow answer is streamed;
+#     413, a slow answer is streamed, a chunked POST arrives whole;
 #   thanos-cgi-passenv.conf: the settings from Apache's own environment
 #     (PassEnv), against the mock.
 
@@ -21,9 +21,12 @@ D="$top_srcdir/deploy/apache-cgi"
 THANOS_ROOTS=/metrics,/-/healthy,/-/ready
 LIMIT=$(sed -n 's/^ *LimitRequestBody  *\([0-9]*\).*/\1/p' "$D/thanos-cgi.conf")
 
-start_prometheus "$PORT" /thanos && PROM_T=$PROM_PORT
-start_mock --route-prefix /thanos --prefix-header X-Forwarded-Prefix && MOCK_T=$MOCK_PORT
-start_mock --prefix-header X-Forwarded-Prefix && MOCK_ROOT=$MOCK_PORT
+start_prometheus "$PORT" /thanos || finish
+PROM_T=$PROM_PORT
+start_mock --route-prefix /thanos --prefix-header X-Forwarded-Prefix || finish
+MOCK_T=$MOCK_PORT
+start_mock --prefix-header X-Forwarded-Prefix || finish
+MOCK_ROOT=$MOCK_PORT
 
 apache_state cgi
 
@@ -40,7 +43,8 @@ run_suite "$F" /thanos "http://127.0.0.1:$MOCK_T/thanos" mock "$L"
 check_echo_headers "$L" "$F" /thanos
 check "$L: LimitRequestBody is read from the deploy file" 16777216 "$LIMIT"
 check_body_limit "$L" "$F/thanos/-/echo" "${LIMIT:-16777216}" 413
-check_streaming "$L" "$F/thanos/-/bytes?n=300&chunk=100&delay_ms=1000&sse=1"
+check_streaming "$L" "$F" /thanos
+check_chunked_post "$L" "$F/thanos/-/echo"
 check "$L: /metrics goes to the upstream's root" 200 "$(fetch m "$F/thanos/metrics")"
 check_match "$L: /metrics is the upstream's" '^# HELP mock_up' "$(short "$TMPD/m.b")"
 check_apache_log "$L"

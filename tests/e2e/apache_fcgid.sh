@@ -8,7 +8,8 @@
 #     - a dead upstream (502);
 #     plus: Authorization reaches the upstream (CGIPassAuth On), a POST of
 #     FcgidMaxRequestLen bytes arrives whole and one byte more gets Apache's
-#     500, a slow answer is streamed (FcgidOutputBufferSize 0);
+#     500, a slow answer is streamed (FcgidOutputBufferSize 0), a chunked
+#     POST arrives whole;
 #   thanos-fcgi-mounts.conf: one program, two mounts, settings per request
 #     by SetEnv: the mock at /thanos and a Prometheus at the two-level
 #     /monitoring/prometheus.
@@ -21,10 +22,14 @@ D="$top_srcdir/deploy/apache-fcgid"
 THANOS_ROOTS=/metrics,/-/healthy,/-/ready
 MAX_REQUEST_LEN=$(sed -n 's/^FcgidMaxRequestLen  *\([0-9]*\).*/\1/p' "$D/thanos-fcgi.conf")
 
-start_prometheus "$PORT" /thanos && PROM_T=$PROM_PORT
-start_prometheus "$PORT" /monitoring/prometheus && PROM_MP=$PROM_PORT
-start_mock --route-prefix /thanos --prefix-header X-Forwarded-Prefix && MOCK_T=$MOCK_PORT
-start_mock --prefix-header X-Forwarded-Prefix && MOCK_ROOT=$MOCK_PORT
+start_prometheus "$PORT" /thanos || finish
+PROM_T=$PROM_PORT
+start_prometheus "$PORT" /monitoring/prometheus || finish
+PROM_MP=$PROM_PORT
+start_mock --route-prefix /thanos --prefix-header X-Forwarded-Prefix || finish
+MOCK_T=$MOCK_PORT
+start_mock --prefix-header X-Forwarded-Prefix || finish
+MOCK_ROOT=$MOCK_PORT
 
 apache_state fcgid
 
@@ -41,7 +46,8 @@ run_suite "$F" /thanos "http://127.0.0.1:$MOCK_T/thanos" mock "$L"
 check_echo_headers "$L" "$F" /thanos
 check "$L: FcgidMaxRequestLen is read from the deploy file" 1048576 "$MAX_REQUEST_LEN"
 check_body_limit "$L" "$F/thanos/-/echo" "${MAX_REQUEST_LEN:-131072}" 500
-check_streaming "$L" "$F/thanos/-/bytes?n=300&chunk=100&delay_ms=1000&sse=1"
+check_streaming "$L" "$F" /thanos
+check_chunked_post "$L" "$F/thanos/-/echo"
 check "$L: /metrics goes to the upstream's root" 200 "$(fetch m "$F/thanos/metrics")"
 check_match "$L: /metrics is the upstream's" '^# HELP mock_up' "$(short "$TMPD/m.b")"
 check_apache_log "$L"

@@ -35,9 +35,9 @@ if [ -z "${TMPD:-}" ]; then
 	. "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
 fi
 
-# thanos-fcgi refuses to start when its environment holds a THANOS_FCGI_*
-# name it does not know, and lib.sh exports THANOS_FCGI_BIN: keep that one
-# out of the environment of everything started here (web servers pass their
+# thanos-fcgi warns about THANOS_FCGI_* names it does not know in its
+# environment, and lib.sh exports THANOS_FCGI_BIN: keep that one out of the
+# environment of everything started here (web servers pass their
 # environment on to the programs they spawn).
 export -n THANOS_FCGI_BIN
 
@@ -82,7 +82,7 @@ render() {
 		v=$(printf '%s' "$v" | sed -e 's/[\\|&]/\\&/g')
 		expr="$expr;s|@$k@|$v|g"
 	done
-	sed -e "${expr#;}" "$src" >"$dst"
+	sed -e "${expr#;}" "$src" >"$dst" || return 1
 	if grep -Eq '@[A-Z_]+@' "$dst"; then
 		echo "render: $src leaves $(grep -Eo '@[A-Z_]+@' "$dst" | sort -u | tr '\n' ' ')unset" >&2
 		return 1
@@ -445,6 +445,12 @@ run_suite() {
 	prometheus | mock) ;;
 	*) fail "run_suite: KIND must be prometheus or mock, not '$KIND'"; return 1 ;;
 	esac
+	# A front that does not answer at all would cost a timeout per
+	# assertion: one failure instead.
+	if [ "$(fetch probe "$FRONT$P/api/v1/query?query=up" --max-time 10)" = 000 ]; then
+		fail "$L: no answer within 10s from $FRONT$P/api/v1/query?query=up (rest of this suite not run)"
+		return 1
+	fi
 	suite_redirects
 	suite_assets
 	suite_queries

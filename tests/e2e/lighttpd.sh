@@ -84,6 +84,7 @@ adapter_down
 spawn_adapter "$SOCK" --upstream "http://127.0.0.1:$MOCK_T" --web.route-prefix /thanos
 run_suite "$F" /thanos "http://127.0.0.1:$MOCK_T/thanos" mock "lighttpd spawn-fcgi /thanos, mock"
 check_echo_headers "lighttpd spawn-fcgi /thanos, mock" "$F" /thanos
+check_streaming "lighttpd spawn-fcgi /thanos, mock" "$F" /thanos
 adapter_down
 front_down
 
@@ -97,6 +98,7 @@ front_down
 front_up 50-thanos-fcgi.conf UPSTREAM="http://127.0.0.1:$MOCK_ROOT" ROUTE_PREFIX=/ ROOT_PATHS="$THANOS_ROOTS"
 run_suite "$F" /thanos "http://127.0.0.1:$MOCK_ROOT" mock "lighttpd bin-path /thanos, mock R=/ with prefix header"
 check_echo_headers "lighttpd bin-path /thanos, mock R=/" "$F" /thanos
+check_streaming "lighttpd bin-path /thanos, mock R=/" "$F" /thanos
 front_down
 front_up 50-thanos-fcgi.conf UPSTREAM="$DEAD_UPSTREAM" ROUTE_PREFIX=/thanos ROOT_PATHS="$THANOS_ROOTS"
 check_dead_upstream "lighttpd bin-path /thanos" "$F/thanos/api/v1/query?query=up"

@@ -26,7 +26,7 @@ struct fields {
 	char *f[FUZZ_MAX_FIELDS];
 };
 
-static void fields_split(struct fields *fs, const uint8_t *data, size_t size,
+static inline void fields_split(struct fields *fs, const uint8_t *data, size_t size,
 			 size_t max)
 {
 	size_t i, start = 0;
@@ -50,19 +50,19 @@ static void fields_split(struct fields *fs, const uint8_t *data, size_t size,
 }
 
 /* Field i, or def when the input has fewer fields. */
-static const char *field(const struct fields *fs, size_t i, const char *def)
+static inline const char *field(const struct fields *fs, size_t i, const char *def)
 {
 	return i < fs->n ? fs->f[i] : def;
 }
 
-static void fields_free(struct fields *fs)
+static inline void fields_free(struct fields *fs)
 {
 	free(fs->mem);
 	fs->mem = NULL;
 }
 
 /* Prints a byte string with C escapes for what is not printable ASCII. */
-static void fuzz_show(const char *what, const char *s, size_t n)
+static inline void fuzz_show(const char *what, const char *s, size_t n)
 {
 	size_t i;
 
@@ -92,7 +92,7 @@ static void fuzz_show(const char *what, const char *s, size_t n)
 	} while (0)
 
 /* 1 when s[0..n) holds the string lit at a position where it starts. */
-static int has_sub(const char *s, size_t n, const char *lit)
+static inline int has_sub(const char *s, size_t n, const char *lit)
 {
 	size_t ln = strlen(lit), i;
 
@@ -103,7 +103,7 @@ static int has_sub(const char *s, size_t n, const char *lit)
 }
 
 /* 1 when s[0..n) holds any of CR, LF or NUL. */
-static int has_crlf_nul(const char *s, size_t n)
+static inline int has_crlf_nul(const char *s, size_t n)
 {
 	size_t i;
 
@@ -112,5 +112,45 @@ static int has_crlf_nul(const char *s, size_t n)
 			return 1;
 	return 0;
 }
+
+#if defined(THANOS_FCGI_PREFIX_H) && defined(THANOS_FCGI_PCT_H)
+/*
+ * A prefix as the adapter holds one: prefix_normalize(), runs of '/'
+ * merged, every segment through pct_requote_path() (what prefix_derive()
+ * makes of E; a route prefix R from the configuration is normalised too).
+ * Sets out; on overflow out is "".
+ */
+static inline void make_prefix(const char *raw, struct buf *out)
+{
+	struct buf n;
+	const char *s;
+	size_t i = 0, j;
+
+	buf_init(&n, out->max);
+	buf_reset(out);
+	if (prefix_normalize(raw, &n) != 0)
+		goto out;
+	s = buf_str(&n);
+	while (i < n.len) {
+		if (s[i] == '/') {
+			if (buf_appendc(out, '/') != 0)
+				goto fail;
+			while (i < n.len && s[i] == '/')
+				i++;
+			continue;
+		}
+		for (j = i; j < n.len && s[j] != '/'; j++)
+			;
+		if (pct_requote_path(s + i, j - i, out) != 0)
+			goto fail;
+		i = j;
+	}
+	goto out;
+fail:
+	buf_reset(out);
+out:
+	buf_free(&n);
+}
+#endif
 
 #endif

@@ -44,6 +44,8 @@ MODE=${MODE:-cgi}
 REQ_TIMEOUT=${REQ_TIMEOUT:-30}
 
 need python3 curl timeout sha256sum cmp
+# the interpreter itself, not a version manager's shim (called often)
+PY=$(python3 -c 'import sys; print(sys.executable)')
 
 # mock NAME ARGS...: starts the mock on a free TCP port (or, with
 # --listen unix:PATH among ARGS, there) and waits for it.
@@ -52,7 +54,7 @@ mock() {
 	shift
 	case " $* " in
 	*" --listen unix:"*)
-		spawn "mock_$name" python3 "$MOCK_PY" "$@"
+		spawn "mock_$name" "$PY" "$MOCK_PY" "$@"
 		local all="$*" path
 		path=${all##*--listen unix:}
 		path=${path%% *}
@@ -61,7 +63,7 @@ mock() {
 		;;
 	esac
 	port=$(free_port)
-	spawn "mock_$name" python3 "$MOCK_PY" --listen "127.0.0.1:$port" "$@"
+	spawn "mock_$name" "$PY" "$MOCK_PY" --listen "127.0.0.1:$port" "$@"
 	wait_port "$port" || fail "mock $name did not start"
 	eval "MOCK_$name=$port"
 }
@@ -172,7 +174,7 @@ req() {
 		[QUERY_STRING]=$query
 	)
 	if [ -n "$path" ]; then
-		v[PATH_INFO]=$(python3 "$PYHELP" decode "$path" | tr -d '\0')
+		v[PATH_INFO]=$("$PY" "$PYHELP" decode "$path" | tr -d '\0')
 	fi
 	local in=/dev/null
 	if [ -n "${REQ_BODY:-}" ]; then
@@ -201,7 +203,7 @@ req() {
 			<"$in" >"$RESP_RAW" 2>>"$TMPD/cgi-fcgi.log"
 	fi
 	RESP_RC=$?
-	python3 "$PYHELP" split "$RESP_RAW" "$RESP_HEAD" "$RESP_BODY"
+	"$PY" "$PYHELP" split "$RESP_RAW" "$RESP_HEAD" "$RESP_BODY"
 	RESP_FIRST=$(head -n 1 "$RESP_HEAD")
 	RESP_CODE=""
 	if [[ $RESP_FIRST =~ ^Status:\ *([0-9][0-9][0-9]) ]]; then
@@ -210,13 +212,19 @@ req() {
 	echo "# $MODE $name: $method $script$sub -> ${RESP_FIRST:-<nothing>} (rc $RESP_RC)"
 }
 
-rh() { python3 "$PYHELP" header "$RESP_HEAD" "$1" | head -n 1; }
-rh_count() { python3 "$PYHELP" header "$RESP_HEAD" "$1" | wc -l | tr -d ' '; }
+# rh_all NAME: every value of response header NAME, one a line.
+rh_all() {
+	awk -v n="$1" 'BEGIN { n = tolower(n) }
+		{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) {
+			v = substr($0, i + 1); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v); print v } }' "$RESP_HEAD"
+}
+rh() { rh_all "$1" | head -n 1; }
+rh_count() { rh_all "$1" | wc -l | tr -d ' '; }
 rbody() { cat "$RESP_BODY"; }
 rbody_size() { wc -c <"$RESP_BODY" | tr -d ' '; }
 rbody_sha() { sha256sum <"$RESP_BODY" | cut -d' ' -f1; }
-echo_h() { python3 "$PYHELP" echo-header "$RESP_BODY" "$1"; }
-jget() { python3 "$PYHELP" json "$RESP_BODY" "$1"; }
+echo_h() { "$PY" "$PYHELP" echo-header "$RESP_BODY" "$1"; }
+jget() { "$PY" "$PYHELP" json "$RESP_BODY" "$1"; }
 
 # check_status DESC CODE: the response starts with "Status: CODE".
 check_status() { check_match "$1: Status: $2 first" "^Status: $2( |\$)" "$RESP_FIRST"; }
@@ -234,7 +242,7 @@ direct() {
 }
 
 # qenc TEXT: TEXT percent-encoded as one query value.
-qenc() { python3 "$PYHELP" encode "$1"; }
+qenc() { "$PY" "$PYHELP" encode "$1"; }
 
 # respond_q STATUS "Name: Value"...: the query for the mock's /-/respond.
 respond_q() {

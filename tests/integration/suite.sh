@@ -198,13 +198,13 @@ t_gzip() {
 	check_match "gzip labels Vary" 'Accept-Encoding' "$(rh Vary)"
 	direct "$UP_MAIN/thanos/api/v1/labels" -H 'Accept-Encoding: gzip'
 	check_file "gzip labels: the mock's gzip bytes" "$TMPD/direct.body" "$RESP_BODY"
-	python3 "$PYHELP" gunzip "$RESP_BODY" >"$TMPD/gunzipped" 2>/dev/null
+	"$PY" "$PYHELP" gunzip "$RESP_BODY" >"$TMPD/gunzipped" 2>/dev/null
 	direct "$UP_MAIN/thanos/api/v1/labels"
 	check_file "gzip labels gunzip to the mock's JSON" "$TMPD/direct.body" "$TMPD/gunzipped"
 
 	req A GET /thanos /static/css/main.abc123.css "HTTP_ACCEPT_ENCODING=gzip, deflate, br"
 	check "gzip css Content-Encoding" gzip "$(rh Content-Encoding)"
-	python3 "$PYHELP" gunzip "$RESP_BODY" >"$TMPD/gunzipped" 2>/dev/null
+	"$PY" "$PYHELP" gunzip "$RESP_BODY" >"$TMPD/gunzipped" 2>/dev/null
 	direct "$UP_MAIN/thanos/static/css/main.abc123.css"
 	check_file "gzip css gunzips to the mock's file" "$TMPD/direct.body" "$TMPD/gunzipped"
 
@@ -248,7 +248,7 @@ t_rewrite() {
 	check "E=/pub Link" "</pub/static/a.css>; rel=preload; as=style" "$(rh Link)"
 	check "E=/pub two Set-Cookie" 2 "$(rh_count Set-Cookie)"
 	local cookies
-	cookies=$(python3 "$PYHELP" header "$RESP_HEAD" Set-Cookie | tr '\n' '|')
+	cookies=$(rh_all Set-Cookie | tr '\n' '|')
 	check "E=/pub Set-Cookie Paths" "sid=1; Path=/pub/api; HttpOnly|other=2; Path=/pub|" "$cookies"
 
 	req A GET /pub "/-/respond?$(respond_q 302 "Location: $UP_MAIN/thanos/abs?q=1")"

@@ -17,13 +17,11 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/common.sh"
-need cgi-fcgi nginx openssl
+. "$top_srcdir/tests/integration/upstream_common.sh"
+need cgi-fcgi nginx lighttpd openssl
 [ -x "$THANOS_FCGI_BIN" ] || { fail "no binary at $THANOS_FCGI_BIN"; finish; }
 NETH="$top_srcdir/tests/integration/net_helpers.py"
 MODE=listen
-# lib.sh exports THANOS_FCGI_BIN; thanos-fcgi refuses unknown THANOS_FCGI_*
-# variables in its environment, so keep it out of the adapters' one.
-export -n THANOS_FCGI_BIN
 
 # ---- certificates ----------------------------------------------------------
 
@@ -266,31 +264,74 @@ listen_line=$(grep -n 'listening on' "$TMPD/adapter_INS.log" | cut -d: -f1)
 check "insecure-skip-verify: warned before serving" yes \
 	"$([ -n "$warn_line" ] && [ -n "$listen_line" ] && [ "$warn_line" -lt "$listen_line" ] && echo yes || echo no)"
 
-# ---- two mTLS replicas from deploy/two-replicas-mtls/thanos-fcgi.conf ----------------
+# ---- deploy/two-replicas-mtls: two mTLS replicas, behind nginx and lighttpd ------------
+#
+# thanos-fcgi runs the example thanos-fcgi.conf (host names, certificate
+# directory and socket replaced); nginx (deploy/nginx/nginx.conf with
+# nginx-location.conf) and lighttpd (deploy/lighttpd/lighttpd.conf with
+# lighttpd.conf) serve /thanos from its socket.
 
-DEPLOY="$top_srcdir/deploy/two-replicas-mtls/thanos-fcgi.conf"
-if [ -f "$DEPLOY" ]; then
-	sed -e "s|https://thanos-query-0\.thanos\.internal:10902|https://127.0.0.1:$PORT_MTLS_A|" \
-		-e "s|https://thanos-query-1\.thanos\.internal:10902|https://127.0.0.1:$PORT_MTLS_B|" \
-		-e "s|/etc/thanos-fcgi/tls/|$P/|" \
-		-e "s|^listen *=.*|listen = unix:$TMPD/deploy.sock|" "$DEPLOY" >"$TMPD/deploy.conf"
-	spawn deploy "$THANOS_FCGI_BIN" --config "$TMPD/deploy.conf"
-	wait_file "$TMPD/deploy.sock" || fail "thanos-fcgi --config deploy.conf did not start"
-	declare -a AENV_DEP=() AARGS_DEP=()
-	AADDR_DEP=$TMPD/deploy.sock
-	seen=""
-	for i in 1 2 3 4; do
-		req DEP GET /thanos /-/echo
-		check_status "deploy config: request $i" 200
-		seen="$seen $(echo_h X-Replica)"
-	done
-	check "deploy config: both replicas served" "a b" "$(printf '%s\n' $seen | sort -u | tr '\n' ' ' | sed 's/ $//')"
-	check_match "deploy config: client certificate presented" 'CN=thanos-fcgi-client' "$(echo_h X-Client-DN)"
-	req DEP GET /thanos /graph/
-	check "deploy config: redirect under /thanos" /thanos/graph "$(rh Location)"
-else
-	fail "missing $DEPLOY"
-fi
+TWO="$top_srcdir/deploy/two-replicas-mtls"
+sed -e "s|https://thanos-query-0\.thanos\.internal:10902|https://127.0.0.1:$PORT_MTLS_A|" \
+	-e "s|https://thanos-query-1\.thanos\.internal:10902|https://127.0.0.1:$PORT_MTLS_B|" \
+	-e "s|/etc/thanos-fcgi/tls/|$P/|" -e "s|/run/thanos-fcgi/thanos-fcgi\.sock|$TMPD/deploy.sock|" \
+	"$TWO/thanos-fcgi.conf" >"$TMPD/deploy.conf"
+check "deploy config: only names and paths replaced" 6 \
+	"$(diff "$TWO/thanos-fcgi.conf" "$TMPD/deploy.conf" | grep -c '^>')"
+spawn deploy "$THANOS_FCGI_BIN" --config "$TMPD/deploy.conf"
+wait_file "$TMPD/deploy.sock" || fail "thanos-fcgi --config deploy.conf did not start"
+check_match "deploy config: 8 threads, both replicas" \
+	"8 thread\\(s\\), upstream https://127.0.0.1:$PORT_MTLS_A,https://127.0.0.1:$PORT_MTLS_B" \
+	"$(cat "$TMPD/deploy.log")"
+declare -a AENV_DEP=() AARGS_DEP=()
+AADDR_DEP=$TMPD/deploy.sock
+seen=""
+for i in 1 2 3 4; do
+	req DEP GET /thanos /-/echo
+	check_status "deploy config: request $i" 200
+	seen="$seen $(echo_h X-Replica)"
+done
+check "deploy config: both replicas served" "a b" "$(printf '%s\n' $seen | sort -u | tr '\n' ' ' | sed 's/ $//')"
+check_match "deploy config: client certificate presented" 'CN=thanos-fcgi-client' "$(echo_h X-Client-DN)"
+
+# nginx in front of it.
+F="$TMPD/front"
+mkdir -p "$F/snippets"
+PORT_WEB=$(free_port)
+cp "$top_srcdir/deploy/nginx/thanos-fcgi.conf" "$F/snippets/thanos-fcgi.conf"
+sed "s|@FCGI_ADDR@|unix:$TMPD/deploy.sock|" "$top_srcdir/deploy/nginx/thanos-fcgi-upstream.conf" \
+	>"$F/thanos-fcgi-upstream.conf"
+sed "s|include snippets/|include $F/snippets/|" "$TWO/nginx-location.conf" >"$F/location.conf"
+sed -e "s|@USER@|$(id -un)|" -e "s|@PORT@|$PORT_WEB|" -e "s|@STATEDIR@|$F|g" -e "s|@CONFDIR@|$F|" \
+	-e "s|@LOCATION_CONF@|$F/location.conf|" "$top_srcdir/deploy/nginx/nginx.conf" >"$F/nginx.conf"
+spawn front nginx -p "$F" -e "$F/error.log" -c "$F/nginx.conf" -g 'daemon off;'
+wait_port "$PORT_WEB" || fail "nginx with nginx-location.conf did not start"
+seen=""
+for i in 1 2 3 4; do
+	curl -s -o "$TMPD/web.body" "http://127.0.0.1:$PORT_WEB/thanos/-/echo"
+	seen="$seen $(python3 "$PYHELP" echo-header "$TMPD/web.body" X-Replica)"
+done
+check "nginx -> thanos-fcgi -> two mTLS replicas: both served" "a b" \
+	"$(printf '%s\n' $seen | sort -u | tr '\n' ' ' | sed 's/ $//')"
+check "nginx -> thanos-fcgi: bare prefix redirect" "302 /thanos/graph" \
+	"$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$PORT_WEB/thanos" | sed 's|http://127.0.0.1:[0-9]*||')"
+
+# lighttpd in front of it.
+L="$TMPD/lighttpd"
+mkdir -p "$L/htdocs"
+PORT_LWEB=$(free_port)
+sed "s|/run/thanos-fcgi/thanos-fcgi\.sock|$TMPD/deploy.sock|" "$TWO/lighttpd.conf" >"$L/mount.conf"
+sed -e "s|@PORT@|$PORT_LWEB|" -e "s|@STATEDIR@|$L|g" -e "s|@MOUNT_CONF@|$L/mount.conf|" \
+	"$top_srcdir/deploy/lighttpd/lighttpd.conf" >"$L/lighttpd.conf"
+spawn lighttpd lighttpd -D -f "$L/lighttpd.conf"
+wait_port "$PORT_LWEB" || fail "lighttpd with lighttpd.conf did not start"
+seen=""
+for i in 1 2 3 4; do
+	curl -s -o "$TMPD/web.body" "http://127.0.0.1:$PORT_LWEB/thanos/-/echo"
+	seen="$seen $(python3 "$PYHELP" echo-header "$TMPD/web.body" X-Replica)"
+done
+check "lighttpd -> thanos-fcgi -> two mTLS replicas: both served" "a b" \
+	"$(printf '%s\n' $seen | sort -u | tr '\n' ' ' | sed 's/ $//')"
 
 # ---- unix socket upstream ----------------------------------------------------------------
 

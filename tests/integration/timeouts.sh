@@ -1,0 +1,160 @@
+#!/bin/bash
+# tests/integration/timeouts.sh: --upstream.timeout.connect, first-byte, idle
+# and total (issue 4).  A timeout before the answer started is a 504 naming
+# the upstream; after it started, the answer is aborted (README).  The
+# defaults must not cut a legitimate slow query.
+#
+# The connect timeout needs a peer that does not complete the TCP handshake,
+# on loopback only: net_helpers.py blackhole listens with a full accept queue,
+# so the kernel drops further SYNs and connect() hangs.
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/common.sh"
+. "$top_srcdir/tests/integration/upstream_common.sh"
+need cgi-fcgi
+[ -x "$THANOS_FCGI_BIN" ] || { fail "no binary at $THANOS_FCGI_BIN"; finish; }
+NETH="$top_srcdir/tests/integration/net_helpers.py"
+MODE=listen
+RP=(--web.route-prefix /thanos)
+
+mock main --route-prefix /thanos
+mock hang --route-prefix /thanos --mode hang
+UP_MAIN="http://127.0.0.1:$MOCK_main"
+UP_HANG="http://127.0.0.1:$MOCK_hang"
+BH=$(free_port)
+spawn blackhole python3 "$NETH" blackhole --listen "127.0.0.1:$BH"
+for i in $(seq 1 200); do grep -q full "$TMPD/blackhole.log" 2>/dev/null && break; sleep 0.05; done
+check_match "blackhole ready" 'full' "$(cat "$TMPD/blackhole.log")"
+
+# timed NAME METHOD SUBPATH: raw_req to adapter NAME into $TMPD/raw; sets MS.
+timed() {
+	local t0 addr
+	eval "addr=\$AADDR_$1"
+	t0=$(now_ms)
+	raw_req "$addr" "$2" "$3" >"$TMPD/raw"
+	MS=$(($(now_ms) - t0))
+}
+
+# Start every adapter first: their start-up does not count in the timings.
+adapter FB --upstream "$UP_MAIN" "${RP[@]}" --upstream.timeout.first-byte 1s
+adapter HANG --upstream "$UP_HANG" "${RP[@]}" --upstream.timeout.first-byte 1s
+adapter CONN --upstream "http://127.0.0.1:$BH" "${RP[@]}" --upstream.timeout.connect 1s
+adapter TOTAL --upstream "$UP_MAIN" "${RP[@]}" --upstream.timeout.total 1500ms
+adapter IDLE --upstream "$UP_MAIN" "${RP[@]}" --upstream.timeout.idle 1s
+adapter DEF --upstream "$UP_MAIN" "${RP[@]}"
+
+# ---- first byte ---------------------------------------------------------------
+
+timed FB GET "/-/slow?ms=3000"
+check "first-byte 1s, answer after 3 s: 504" 504 "$(raw_status "$TMPD/raw")"
+check_between "first-byte 1s: 504 after about 1 s (ms)" 950 2500 "$MS"
+check_match "first-byte 504: body names the upstream" "127\\.0\\.0\\.1:$MOCK_main" "$(raw_body "$TMPD/raw")"
+check_match "first-byte 504: body says timeout" '[Tt]ime(out|d out)' "$(raw_body "$TMPD/raw")"
+check_match "first-byte 504: one log line with method and path" \
+	'GET /thanos/-/slow\?ms=3000 failed: .*[Tt]ime' "$(grep failed "$TMPD/adapter_FB.log")"
+timed FB GET "/-/slow?ms=300"
+check "first-byte 1s, answer after 0.3 s: 200" 200 "$(raw_status "$TMPD/raw")"
+check "first-byte 1s, answer after 0.3 s: body" slow "$(raw_body "$TMPD/raw")"
+
+timed HANG GET /graph
+check "first-byte 1s, upstream accepts and never answers: 504" 504 "$(raw_status "$TMPD/raw")"
+check_between "hanging upstream: 504 after about 1 s (ms)" 950 2500 "$MS"
+check_match "hanging upstream: body names it" "127\\.0\\.0\\.1:$MOCK_hang" "$(raw_body "$TMPD/raw")"
+printf 'query=up' >"$TMPD/form.txt"
+t0=$(now_ms)
+REQ_BODY=$TMPD/form.txt raw_req "$AADDR_HANG" POST /api/v1/query \
+	CONTENT_TYPE=application/x-www-form-urlencoded >"$TMPD/raw"
+check "hanging upstream, POST with a body: 504" 504 "$(raw_status "$TMPD/raw")"
+check_between "hanging upstream, POST: after about 1 s (ms)" 950 2500 "$(($(now_ms) - t0))"
+
+# ---- connect ------------------------------------------------------------------
+
+timed CONN GET /graph
+check "connect 1s, SYN never answered: 504" 504 "$(raw_status "$TMPD/raw")"
+check_between "connect timeout: 504 after about 1 s (ms)" 950 2500 "$MS"
+check_match "connect timeout: body names the upstream" "127\\.0\\.0\\.1:$BH" "$(raw_body "$TMPD/raw")"
+
+# ---- total --------------------------------------------------------------------
+
+timed TOTAL GET "/-/slow?ms=3000"
+check "total 1500ms before the answer starts: 504" 504 "$(raw_status "$TMPD/raw")"
+check_between "total 1500ms: 504 after about 1.5 s (ms)" 1450 3000 "$MS"
+# 20 kB in 1 kB pieces every 200 ms: about 4 s, cut at 1.5 s.
+timed TOTAL GET "/-/bytes?n=20000&chunk=1000&delay_ms=200&chunked=1"
+check "total 1500ms, streaming 4 s: the answer had started (200)" 200 "$(raw_status "$TMPD/raw")"
+check_between "total 1500ms, streaming: cut after about 1.5 s (ms)" 1450 3000 "$MS"
+got=$(raw_body "$TMPD/raw" | wc -c | tr -d ' ')
+check_between "total 1500ms, streaming: body cut short (bytes of 20000)" 1 15000 "$got"
+check_match "total 1500ms, streaming: logged as a timeout" \
+	'GET /thanos/-/bytes.* failed: .*([Tt]ime|[Tt]imeout)' "$(grep failed "$TMPD/adapter_TOTAL.log" | tail -n 1)"
+timed TOTAL GET "/-/slow?ms=500"
+check "total 1500ms, answer in 0.5 s: 200" 200 "$(raw_status "$TMPD/raw")"
+
+# ---- idle ---------------------------------------------------------------------
+
+# 1 kB, then 2.5 s of silence: cut about 1 s into the silence.
+timed IDLE GET "/-/bytes?n=3000&chunk=1000&delay_ms=2500&chunked=1"
+check "idle 1s, 2.5 s gap: the answer had started (200)" 200 "$(raw_status "$TMPD/raw")"
+check_between "idle 1s, 2.5 s gap: cut after about 1 s (ms)" 950 2400 "$MS"
+got=$(raw_body "$TMPD/raw" | wc -c | tr -d ' ')
+check_between "idle 1s: body cut short (bytes of 3000)" 1 2999 "$got"
+check_match "idle 1s: logged as an idle timeout" 'GET /thanos/-/bytes.* failed: .*idle' \
+	"$(grep failed "$TMPD/adapter_IDLE.log" | tail -n 1)"
+# A stream that keeps flowing (a piece every 300 ms, 3 s in all) is not cut.
+req IDLE GET /thanos "/-/bytes?n=10000&chunk=1000&delay_ms=300&chunked=1"
+check_status "idle 1s, a piece every 0.3 s for 3 s" 200
+check "idle 1s, flowing stream: whole" 10000 "$(rbody_size)"
+check "idle 1s, flowing stream: sha256" "$(rh X-Body-Sha256)" "$(rbody_sha)"
+# The idle timeout does not apply before the first byte (first-byte does).
+timed IDLE GET "/-/slow?ms=2000"
+check "idle 1s, 2 s until the first byte: 200" 200 "$(raw_status "$TMPD/raw")"
+
+# ---- defaults -----------------------------------------------------------------
+
+timed DEF GET "/-/slow?ms=3000"
+check "default timeouts, a legitimate 3 s answer: 200" 200 "$(raw_status "$TMPD/raw")"
+check "default timeouts, 3 s answer: body" slow "$(raw_body "$TMPD/raw")"
+check_between "default timeouts, 3 s answer: waited for it (ms)" 2950 6000 "$MS"
+check_match "defaults per --help: connect 5s, first byte 5m, idle 5m, total 30m" \
+	'connect.*default 5s.*first-byte.*default 5m.*idle.*default 5m.*total.*default 30m' \
+	"$("$THANOS_FCGI_BIN" --help | tr '\n' ' ' | grep -o 'upstream.timeout.connect.*timeout.total=DURATION.\{0,200\}')"
+
+# ---- a timeout after the request was sent is not retried ---------------------------
+
+# (the hang mock reads no request: count its connections instead)
+hang_conns() { grep -c '^mock: conn [0-9]* open$' "$TMPD/mock_hang.log"; }
+adapter TWO --upstream "$UP_HANG" --upstream "$UP_MAIN" "${RP[@]}" --upstream.timeout.first-byte 1s
+hit=0
+for i in 1 2 3 4; do
+	h0=$(hang_conns)
+	m0=$(mock_requests main)
+	timed TWO GET "/-/echo?try=$i"
+	if [ "$(hang_conns)" -gt "$h0" ]; then
+		hit=1
+		check "hang + live replica, request sent to the hanging one: 504" 504 "$(raw_status "$TMPD/raw")"
+		check "hang + live replica: the query is not run twice" "$m0" "$(mock_requests main)"
+		check_between "hang + live replica: 504 after about 1 s (ms)" 950 2500 "$MS"
+		break
+	fi
+	check "hang + live replica, live one first: 200" 200 "$(raw_status "$TMPD/raw")"
+done
+check "hang + live replica: a request reached the hanging one" 1 "$hit"
+check "a first-byte timeout is not a down mark" 0 "$(grep -c 'marked down' "$TMPD/adapter_TWO.log")"
+
+# ---- the environment, CGI mode -------------------------------------------------------
+
+MODE=cgi
+adapter CGIFB --upstream "$UP_HANG" "${RP[@]}" --upstream.timeout.first-byte 1s
+req CGIFB GET /thanos /graph
+check_status "CGI, THANOS_FCGI_UPSTREAM_TIMEOUT_FIRST_BYTE=1s, hanging upstream" 504
+
+# ---- bad values are refused at start ---------------------------------------------
+
+for v in "--upstream.timeout.connect=abc" "--upstream.timeout.total=-1s" "--upstream.timeout.idle=5"; do
+	out=$("$THANOS_FCGI_BIN" "$v" --listen "127.0.0.1:$(free_port)" 2>&1 </dev/null)
+	rc=$?
+	check "$v: exit 2" 2 "$rc"
+	check_match "$v: one line naming the option" "${v%%=*}" "$out"
+done
+
+finish

@@ -1,0 +1,54 @@
+# tests/integration/upstream_common.sh: helpers for tls.sh, replicas.sh,
+# timeouts.sh and threads.sh (sourced after tests/lib.sh and common.sh).
+#
+#   raw_req ADDR METHOD SUBPATH [VAR=VAL...] >FILE
+#       one FastCGI request to ADDR by cgi-fcgi alone, SCRIPT_NAME /thanos,
+#       the raw answer on stdout.  No python on the way (common.sh's req
+#       runs several, ~0.3 s each here), so elapsed times measure the adapter.
+#       SUBPATH must need no percent-decoding.  REQ_BODY=FILE sends a body.
+#   raw_status FILE      the code of FILE's first "Status:" line, or ""
+#   raw_body FILE        the body (after the first empty line)
+#   proc_gone PID [SECONDS]  waits for PID to end; prints gone or running
+#   check_between DESC MIN MAX GOT   MIN <= GOT <= MAX (integers)
+
+# lib.sh exports THANOS_FCGI_BIN; thanos-fcgi refuses unknown THANOS_FCGI_*
+# variables in its environment, so keep it out of the adapters' one.
+export -n THANOS_FCGI_BIN
+
+raw_req() {
+	local addr=$1 m=$2 sub=$3 in=/dev/null
+	shift 3
+	local path=${sub%%\?*} q=""
+	case $sub in *\?*) q=${sub#*\?} ;; esac
+	local -a extra=()
+	if [ -n "${REQ_BODY:-}" ]; then
+		in=$REQ_BODY
+		extra+=("CONTENT_LENGTH=$(wc -c <"$REQ_BODY" | tr -d ' ')")
+	fi
+	timeout "${REQ_TIMEOUT:-30}" env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 \
+		SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD="$m" SCRIPT_NAME=/thanos \
+		REQUEST_URI="/thanos$sub" PATH_INFO="$path" QUERY_STRING="$q" \
+		REMOTE_ADDR=127.0.0.1 HTTP_HOST=www.example "${extra[@]}" "$@" \
+		cgi-fcgi -bind -connect "$addr" <"$in" 2>>"$TMPD/cgi-fcgi.log"
+}
+
+raw_status() { sed -n '1s/^Status: \([0-9][0-9][0-9]\).*/\1/p' "$1" | tr -d '\r'; }
+raw_body() { sed '1,/^\r\{0,1\}$/d' "$1"; }
+
+proc_gone() {
+	local i max=$(( ${2:-10} * 20 ))
+	for ((i = 0; i < max; i++)); do
+		kill -0 "$1" 2>/dev/null || { echo gone; return; }
+		sleep 0.05
+	done
+	echo running
+}
+
+# check_between DESC MIN MAX GOT: MIN <= GOT <= MAX (integers, e.g. ms).
+check_between() {
+	if [[ $4 =~ ^[0-9]+$ ]] && [ "$4" -ge "$2" ] && [ "$4" -le "$3" ]; then
+		pass "$1 ($4 in [$2, $3])"
+	else
+		fail "$1: want $2..$3, got '$4'"
+	fi
+}
