@@ -118,6 +118,8 @@ static enum tf_status add_forwarded(char *const params[],
 
 	if (addr == NULL)
 		addr = "";
+	if (has_crlf(addr))
+		return TF_BAD_REQUEST;
 	if (xff != NULL && *xff != '\0') {
 		/* the client's list, then the address we saw it come from */
 		size_t mark = out->len;

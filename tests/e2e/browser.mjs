@@ -232,6 +232,6 @@ try {
 	try { if (context) await context.close(); } catch { /* ignore */ }
 	if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
 	clearTimeout(watchdog);
-	console.log(`# browser: ${passed} checks passed, ${failed} failed`);
+	console.log(`# browser.mjs: ${passed} ok, ${failed} not ok`);
 	process.exit(failed ? 1 : 0);
 }

@@ -52,7 +52,7 @@ DEAD_UPSTREAM="http://127.0.0.1:$DEAD_PORT"
 export DEAD_PORT DEAD_UPSTREAM
 
 # ucurl ARGS...: curl that never uses a proxy from the environment.
-ucurl() { curl -s --noproxy '*' --max-time 30 "$@"; }
+ucurl() { curl -s --noproxy '*' --max-time 10 "$@"; }
 
 # hdr NAME FILE: the value of the last NAME header in a curl -D dump.
 hdr() {

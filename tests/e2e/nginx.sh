@@ -78,6 +78,18 @@ spawn_adapter() {
 	wait_file "$sock" 10 || fail "spawn-fcgi did not create $sock"
 }
 
+# check_keepalive LABEL URL: 20 requests in a row over nginx's kept-alive
+# FastCGI connections (two nginx workers), each answered within 3 s.
+check_keepalive() {
+	local i st ok=0 codes=""
+	for i in $(seq 1 20); do
+		st=$(ucurl -o /dev/null -w '%{http_code}' --max-time 3 "$2")
+		codes="$codes $st"
+		[ "$st" = 200 ] && ok=$((ok + 1))
+	done
+	check "$1: 20 requests over kept-alive FastCGI connections all answered (statuses:$codes)" 20 "$ok"
+}
+
 adapter_down() {
 	kill "$ADAPTER_PID" 2>/dev/null
 	wait "$ADAPTER_PID" 2>/dev/null
@@ -87,6 +99,7 @@ echo "# thanos-fcgi --listen unix socket at /thanos"
 SOCK="$TMPD/listen.sock"
 listen_adapter "unix:$SOCK" --upstream "http://127.0.0.1:$PROM_T" --web.route-prefix /thanos --upstream.root-path=
 front_up "unix:$SOCK" thanos-fcgi-location.conf MOUNT=/thanos
+check_keepalive "nginx --listen unix /thanos" "$F/thanos/api/v1/query?query=up"
 run_suite "$F" /thanos "http://127.0.0.1:$PROM_T/thanos" prometheus "nginx --listen unix /thanos, prometheus"
 front_down
 adapter_down
@@ -118,6 +131,7 @@ echo "# spawn-fcgi socket at /thanos"
 SOCK="$TMPD/spawn.sock"
 spawn_adapter "$SOCK" --upstream "http://127.0.0.1:$PROM_T" --web.route-prefix /thanos --upstream.root-path=
 front_up "unix:$SOCK" thanos-fcgi-location.conf MOUNT=/thanos
+check_keepalive "nginx spawn-fcgi /thanos" "$F/thanos/api/v1/query?query=up"
 run_suite "$F" /thanos "http://127.0.0.1:$PROM_T/thanos" prometheus "nginx spawn-fcgi /thanos, prometheus"
 front_down
 adapter_down

@@ -10,6 +10,16 @@
 
 MODE=cgi
 run_suite
+t_client_gone
+
+# SIGTERM from the web server (its timeout, or lighttpd on a client that
+# went away) ends a CGI request at once: Apache sends SIGKILL 3s later anyway.
+t0=$(now_ms)
+REQ_TIMEOUT=1 req GONE GET /thanos "/-/bytes?n=300000&chunk=1000&delay_ms=100"
+t1=$(now_ms)
+check_match "SIGTERM ends the CGI process at once ($((t1 - t0)) ms)" '^(1[0-9]{3}|2[0-9]{3})$' "$((t1 - t0))"
+sleep 0.3
+check "SIGTERM: the upstream transfer was aborted" 2 "$(grep -c 'client went away' "$TMPD/mock_gone.log")"
 
 # Settings as flags on the command line work in CGI mode too.
 CGI_SETTINGS=flags adapter F --upstream "$UP_MAIN" --web.route-prefix /thanos

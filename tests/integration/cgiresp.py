@@ -20,11 +20,19 @@
       saw it (case-insensitive, joined with ", "), or "<absent>".
   cgiresp.py gunzip FILE
       Writes FILE gunzipped to stdout.
+  cgiresp.py timed OUT CMD...
+      Runs CMD, copies its stdout to ours, and writes to OUT "FIRST END":
+      milliseconds from the start until the first body byte (after the
+      empty line; -1 if none) and until CMD's output ended.  Exits with
+      CMD's status.
 """
 
 import gzip
 import json
+import os
+import subprocess
 import sys
+import time
 import urllib.parse
 
 
@@ -44,6 +52,34 @@ def split(raw, head, body):
         f.write(h.replace(b"\r\n", b"\n") + (b"\n" if h else b""))
     with open(body, "wb") as f:
         f.write(b)
+
+
+def timed(out, cmd):
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    seen = b""
+    first = -1
+    fd = p.stdout.fileno()
+    while True:
+        data = os.read(fd, 65536)
+        if not data:
+            break
+        if first < 0:
+            seen += data
+            for sep in (b"\r\n\r\n", b"\n\n"):
+                i = seen.find(sep)
+                if i >= 0 and len(seen) > i + len(sep):
+                    first = int((time.monotonic() - t0) * 1000)
+                    break
+            if first < 0 and len(seen) > 1 << 20:
+                seen = seen[-4:]
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    end = int((time.monotonic() - t0) * 1000)
+    rc = p.wait()
+    with open(out, "w") as f:
+        f.write("%d %d\n" % (first, end))
+    return rc if rc >= 0 else 128 - rc
 
 
 def header(head, name):
@@ -89,6 +125,8 @@ def main(argv):
             return 0
         vals = [v for k, v in d.get("header_list", []) if k.lower() == argv[3].lower()]
         print(", ".join(vals) if vals else "<absent>")
+    elif cmd == "timed":
+        return timed(argv[2], argv[3:])
     elif cmd == "gunzip":
         sys.stdout.buffer.write(gzip.decompress(open(argv[2], "rb").read()))
     else:

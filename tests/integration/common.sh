@@ -20,7 +20,13 @@
 #                                decoded path part of SUBPATH, QUERY_STRING
 #                                its query; VAR=VAL adds or replaces a CGI
 #                                variable, -VAR removes one; REQ_BODY=FILE
-#                                (set for the call) sends FILE as the body.
+#                                (set for the call) sends FILE as the body;
+#                                REQ_TIMED=1 writes "FIRST END" (ms to the
+#                                first body byte, to the end) to $RESP_TIMING;
+#                                REQ_TIMEOUT=S sends SIGTERM after S seconds
+#                                (SIGKILL 2s later);
+#                                REQ_CUT=N reads N bytes of the answer and
+#                                closes the pipe (a client that goes away).
 # After req: $RESP_FIRST (first line), $RESP_CODE (code of a first
 # "Status:" line, else ""), $RESP_HEAD and $RESP_BODY (files), and
 #   rh NAME          first value of response header NAME
@@ -37,11 +43,11 @@ PYHELP="$HERE_INTEGRATION/cgiresp.py"
 RESP_RAW="$TMPD/resp.raw"
 RESP_HEAD="$TMPD/resp.head"
 RESP_BODY="$TMPD/resp.body"
+RESP_TIMING="$TMPD/resp.timing"
 RESP_FIRST=""
 RESP_CODE=""
 RESP_RC=0
 MODE=${MODE:-cgi}
-REQ_TIMEOUT=${REQ_TIMEOUT:-30}
 
 need python3 curl timeout sha256sum cmp
 # the interpreter itself, not a version manager's shim (called often)
@@ -176,6 +182,7 @@ req() {
 	if [ -n "$path" ]; then
 		v[PATH_INFO]=$("$PY" "$PYHELP" decode "$path" | tr -d '\0')
 	fi
+	local REQ_TIMEOUT=${REQ_TIMEOUT:-30}
 	local in=/dev/null
 	if [ -n "${REQ_BODY:-}" ]; then
 		in=$REQ_BODY
@@ -193,16 +200,26 @@ req() {
 	for k in "${!v[@]}"; do envl+=("$k=${v[$k]}"); done
 	local -n aenv="AENV_$name" aargs="AARGS_$name"
 	envl+=("${aenv[@]}")
+	local -a wrap=() cmd
+	local errlog
+	[ -n "${REQ_TIMED:-}" ] && wrap=("$PY" "$PYHELP" timed "$RESP_TIMING")
 	if [ "$MODE" = cgi ]; then
-		timeout "$REQ_TIMEOUT" env -i "${envl[@]}" "$THANOS_FCGI_BIN" "${aargs[@]}" \
-			<"$in" >"$RESP_RAW" 2>>"$TMPD/cgi.log"
+		cmd=(env -i "${envl[@]}" "$THANOS_FCGI_BIN" "${aargs[@]}")
+		errlog=$TMPD/cgi.log
 	else
 		local addr
 		eval "addr=\${AADDR_$name:-}"
-		timeout "$REQ_TIMEOUT" env -i "${envl[@]}" cgi-fcgi -bind -connect "$addr" \
-			<"$in" >"$RESP_RAW" 2>>"$TMPD/cgi-fcgi.log"
+		cmd=(env -i "${envl[@]}" cgi-fcgi -bind -connect "$addr")
+		errlog=$TMPD/cgi-fcgi.log
 	fi
-	RESP_RC=$?
+	if [ -n "${REQ_CUT:-}" ]; then
+		"${wrap[@]}" timeout -k 2 "$REQ_TIMEOUT" "${cmd[@]}" <"$in" 2>>"$errlog" |
+			head -c "$REQ_CUT" >"$RESP_RAW"
+		RESP_RC=${PIPESTATUS[0]}
+	else
+		"${wrap[@]}" timeout -k 2 "$REQ_TIMEOUT" "${cmd[@]}" <"$in" >"$RESP_RAW" 2>>"$errlog"
+		RESP_RC=$?
+	fi
 	"$PY" "$PYHELP" split "$RESP_RAW" "$RESP_HEAD" "$RESP_BODY"
 	RESP_FIRST=$(head -n 1 "$RESP_HEAD")
 	RESP_CODE=""

@@ -13,6 +13,7 @@ MODE=listen
 echo "# --listen 127.0.0.1:PORT"
 run_suite
 t_keepalive
+t_client_gone
 
 # One process, several mounts: THANOS_FCGI_* request parameters override
 # the process settings for that request (nginx fastcgi_param).
@@ -41,5 +42,6 @@ MODE=unix
 echo "# --listen unix:PATH"
 run_suite
 t_keepalive
+t_client_gone
 
 finish

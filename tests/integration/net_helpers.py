@@ -17,6 +17,13 @@ Python 3 stdlib only.  Each subcommand runs until SIGTERM and logs to stderr.
       connections, never accepting: the kernel then drops further SYNs, so a
       client's connect() hangs until its own timeout.  This is a connect
       timeout on loopback without any non-local address.  Prints "ready".
+
+  net_helpers.py fcgi-keep --connect 127.0.0.1:PORT --path /-/echo
+                 [--requests N] [--hold SECONDS]
+      A FastCGI client like nginx with fastcgi_keep_conn on: N GET requests
+      (SCRIPT_NAME /thanos) one after the other on one connection with the
+      FCGI_KEEP_CONN flag, printing "status CODE" for each, then keeps the
+      idle connection open for --hold seconds, as nginx's keepalive pool does.
 """
 
 import argparse
@@ -24,6 +31,7 @@ import select
 import signal
 import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -126,6 +134,59 @@ def blackhole(opts):
     signal.pause()
 
 
+def fcgi_record(rtype, rid, content):
+    pad = (8 - len(content) % 8) % 8
+    return struct.pack(">BBHHBx", 1, rtype, rid, len(content), pad) + content + b"\0" * pad
+
+
+def fcgi_pairs(params):
+    out = b""
+    for k, v in params.items():
+        k, v = k.encode(), v.encode()
+        for n in (len(k), len(v)):
+            out += struct.pack(">B", n) if n < 128 else struct.pack(">I", n | 0x80000000)
+        out += k + v
+    return out
+
+
+def recv_exact(sock, n):
+    data = b""
+    while len(data) < n:
+        got = sock.recv(n - len(data))
+        if not got:
+            raise ConnectionError("connection closed by the FastCGI server")
+        data += got
+    return data
+
+
+def fcgi_keep(opts):
+    sock = socket.create_connection(hostport(opts.connect), timeout=opts.timeout)
+    for _ in range(opts.requests):
+        rid = 1  # as nginx: one request at a time, always id 1
+        params = {
+            "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_PROTOCOL": "HTTP/1.1",
+            "REQUEST_METHOD": "GET", "SCRIPT_NAME": "/thanos",
+            "REQUEST_URI": "/thanos" + opts.path, "QUERY_STRING": "",
+            "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "www.example",
+        }
+        sock.sendall(fcgi_record(1, rid, struct.pack(">HB5x", 1, 1))  # RESPONDER, KEEP_CONN
+                     + fcgi_record(4, rid, fcgi_pairs(params)) + fcgi_record(4, rid, b"")
+                     + fcgi_record(5, rid, b""))
+        out = b""
+        while True:
+            _, rtype, _, clen, pad = struct.unpack(">BBHHBx", recv_exact(sock, 8))
+            content = recv_exact(sock, clen + pad)[:clen]
+            if rtype == 6:
+                out += content
+            elif rtype == 3:
+                break
+        first = out.split(b"\r\n", 1)[0].decode("latin-1")
+        code = first.split()[1] if first.startswith("Status:") else "none"
+        print("status %s" % code, flush=True)
+    time.sleep(opts.hold)
+    sock.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -138,10 +199,18 @@ def main():
     p.add_argument("--max-version", choices=("1.2", "1.3"))
     p = sub.add_parser("blackhole")
     p.add_argument("--listen", required=True)
+    p = sub.add_parser("fcgi-keep")
+    p.add_argument("--connect", required=True)
+    p.add_argument("--path", default="/-/echo")
+    p.add_argument("--requests", type=int, default=1)
+    p.add_argument("--hold", type=float, default=5)
+    p.add_argument("--timeout", type=float, default=10)
     opts = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if opts.cmd == "tls-proxy":
         tls_proxy(opts)
+    elif opts.cmd == "fcgi-keep":
+        fcgi_keep(opts)
     else:
         blackhole(opts)
     return 0

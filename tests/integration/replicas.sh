@@ -86,7 +86,7 @@ check "back-off 1500ms: tried again after the back-off, marked down again" 2 "$(
 # ---- one replica does not connect in time ---------------------------------------
 
 BH=$(free_port)
-spawn blackhole python3 "$NETH" blackhole --listen "127.0.0.1:$BH"
+spawn blackhole "$PY" "$NETH" blackhole --listen "127.0.0.1:$BH"
 wait_file "$TMPD/blackhole.log" && for i in $(seq 1 100); do
 	grep -q 'full' "$TMPD/blackhole.log" && break
 	sleep 0.05

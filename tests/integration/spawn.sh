@@ -11,6 +11,7 @@ need spawn-fcgi cgi-fcgi
 MODE=spawn
 run_suite
 t_keepalive
+t_client_gone
 
 # Settings from the environment spawn-fcgi passes on (FcgidInitialEnv-like).
 port=$(free_port)

@@ -9,6 +9,7 @@
 #   DEAD  upstream on a closed port
 #   HANG  mock --mode hang, --upstream.timeout.first-byte 1s
 #   GARB, RST, BIGH  mock --mode garbage / reset / bighead
+#   LIM   small --limits.* values
 
 suite_setup() {
 	mock main --route-prefix /thanos
@@ -27,6 +28,9 @@ suite_setup() {
 	adapter GARB --upstream "http://127.0.0.1:$MOCK_garbage" --web.route-prefix /thanos
 	adapter RST --upstream "http://127.0.0.1:$MOCK_reset" --web.route-prefix /thanos
 	adapter BIGH --upstream "http://127.0.0.1:$MOCK_bighead" --web.route-prefix /thanos
+	adapter LIM --upstream "$UP_MAIN" --web.route-prefix /thanos \
+		--limits.max-body-size 64KiB --limits.max-uri-size 2KiB \
+		--limits.max-header-size 8KiB
 }
 
 # Bare prefixes and trailing slashes redirect under the public prefix.
@@ -157,6 +161,44 @@ t_request() {
 	req A GET /pub '/-/echo?a=%2F%20b&c=d+e&x=../..'
 	check "E=/pub path under R" /thanos/-/echo "$(jget 'd["path"]')"
 	check "query string arrives raw" 'a=%2F%20b&c=d+e&x=../..' "$(jget 'd["query"]')"
+
+	# A body shorter than CONTENT_LENGTH (the client stopped sending): the
+	# adapter must not sit waiting for the upstream, which waits for the rest.
+	# (Its own adapter: a stuck worker would hold up the other groups.)
+	adapter SHORT --upstream "$UP_MAIN" --web.route-prefix /thanos
+	printf 'abc' >"$TMPD/short.txt"
+	local t0 t1
+	t0=$(now_ms)
+	REQ_TIMEOUT=10 REQ_BODY=$TMPD/short.txt req SHORT POST /thanos /-/echo CONTENT_LENGTH=10 \
+		CONTENT_TYPE=text/plain
+	t1=$(now_ms)
+	check_match "short body: given up at once ($((t1 - t0)) ms)" '^[0-9]{1,4}$' "$((t1 - t0))"
+	check_match "short body: no answer, or neither success nor 504" \
+		'^<(|Status: (4[0-9][0-9]|50[0-3]).*)>$' "<$RESP_FIRST>"
+	t0=$(now_ms)
+	REQ_TIMEOUT=10 req SHORT GET /thanos /-/healthy
+	t1=$(now_ms)
+	check_status "next request after a short body" 200
+	check_match "next request after a short body is prompt ($((t1 - t0)) ms)" '^[0-9]{1,4}$' "$((t1 - t0))"
+}
+
+# Limits: 413, 414 and 431 (adapter LIM).
+t_limits() {
+	head -c 65536 /dev/zero >"$TMPD/64k.bin"
+	REQ_BODY=$TMPD/64k.bin req LIM POST /thanos /-/echo CONTENT_TYPE=application/octet-stream
+	check_status "body at the limit" 200
+	check "body at the limit arrives" 65536 "$(jget 'd["body_len"]')"
+	head -c 65537 /dev/zero >"$TMPD/64k1.bin"
+	REQ_BODY=$TMPD/64k1.bin req LIM POST /thanos /-/echo CONTENT_TYPE=application/octet-stream
+	check_status "body over the limit" 413
+	local long
+	long=$(head -c 3000 /dev/zero | tr '\0' a)
+	req LIM GET /thanos "/-/echo?x=$long"
+	check_match "URI over the limit: Status: 414 (or 400) first" '^Status: (414|400) ' "$RESP_FIRST"
+	req LIM GET /thanos /-/echo "HTTP_X_BIG=$(head -c 10000 /dev/zero | tr '\0' b)"
+	check_status "headers over the limit" 431
+	req LIM GET /thanos /-/echo "HTTP_X_SMALL=$(head -c 1000 /dev/zero | tr '\0' b)"
+	check_status "headers under the limit" 200
 }
 
 # What the upstream learns about the client, and what it must not get.
@@ -333,10 +375,18 @@ t_streaming() {
 	check "3 MB chunked answer size" "$n" "$(rbody_size)"
 	check "3 MB chunked answer sha256" "$(rh X-Body-Sha256)" "$(rbody_sha)"
 	check "no Transfer-Encoding towards the server" "" "$(rh Transfer-Encoding)"
-	req A GET /thanos "/-/bytes?n=5000&chunked=1&sse=1&chunk=1000&delay_ms=100"
+	REQ_TIMED=1 req A GET /thanos "/-/bytes?n=5000&chunked=1&sse=1&chunk=1000&delay_ms=700"
 	check "event stream Content-Type" text/event-stream "$(rh Content-Type)"
 	check "event stream X-Accel-Buffering" no "$(rh X-Accel-Buffering)"
 	check "event stream sha256" "$(rh X-Body-Sha256)" "$(rbody_sha)"
+	local first end
+	read -r first end <"$RESP_TIMING"
+	check_match "event stream: first bytes before the end (at $first of $end ms)" \
+		'^[0-9]{1,3}$' "$first"
+	check_match "event stream: the mock took its time ($end ms)" '^[0-9]{4,}$' "$end"
+	REQ_TIMED=1 req A GET /thanos "/-/bytes?n=4000&chunk=1000&delay_ms=700"
+	read -r first end <"$RESP_TIMING"
+	check_match "slow Content-Length answer streamed (first byte at $first ms)" '^[0-9]{1,3}$' "$first"
 
 	req A GET /thanos "/-/reset?after=100000"
 	check_match "reset mid-body: status" '^Status: (200|502)' "$RESP_FIRST"
@@ -373,12 +423,39 @@ t_keepalive() {
 	check "keep-alive: all on one connection" 1 "$(printf '%s\n' $conns | sort -u | wc -l | tr -d ' ')"
 }
 
+# A client that goes away aborts the upstream transfer, and the only worker
+# goes on to the next request.  Under CGI the web server closes the pipe;
+# under FastCGI it closes the connection (cgi-fcgi is killed: it ignores a
+# closed stdout, so closing its pipe would prove nothing).
+t_client_gone() {
+	mock gone --route-prefix /thanos
+	adapter GONE --upstream "http://127.0.0.1:$MOCK_gone" --web.route-prefix /thanos --threads 1
+	local t0 t1 slow="/-/bytes?n=300000&chunk=1000&delay_ms=100" # 30s
+	t0=$(now_ms)
+	if [ "$MODE" = cgi ]; then
+		REQ_CUT=3000 REQ_TIMEOUT=40 req GONE GET /thanos "$slow"
+	else
+		REQ_TIMEOUT=1 req GONE GET /thanos "$slow"
+		check_match "client gone: got part of the body" '^[0-9]{1,5}$' "$(rbody_size)"
+	fi
+	t1=$(now_ms)
+	check_match "client gone: the request ended early ($((t1 - t0)) ms)" '^([0-9]{1,3}|[1-4][0-9]{3})$' "$((t1 - t0))"
+	t0=$(now_ms)
+	REQ_TIMEOUT=15 req GONE GET /thanos /-/healthy
+	t1=$(now_ms)
+	check_status "client gone: next request" 200
+	check_match "client gone: next request is prompt ($((t1 - t0)) ms)" '^[0-9]{1,4}$' "$((t1 - t0))"
+	sleep 0.3
+	check "client gone: the upstream transfer was aborted" 1 "$(grep -c 'client went away' "$TMPD/mock_gone.log")"
+}
+
 run_suite() {
 	suite_setup
 	t_redirects
 	t_passthrough
 	t_api
 	t_request
+	t_limits
 	t_forwarded
 	t_gzip
 	t_strip

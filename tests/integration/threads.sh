@@ -78,6 +78,57 @@ check "spawn-fcgi, THANOS_FCGI_THREADS=3: 3 of 3 answered" 3 "$OK"
 check_between "spawn-fcgi, THANOS_FCGI_THREADS=3: in parallel (ms)" 1450 2900 "$MS"
 MODE=listen
 
+# ---- kept-alive FastCGI connections (nginx fastcgi_keep_conn on) -----------------------
+#
+# net_helpers.py fcgi-keep sends its requests on one connection with
+# FCGI_KEEP_CONN, then keeps it open and idle as nginx's keepalive pool does.
+# Every request on it must be answered, and an idle kept connection must not
+# stop the other threads from serving new connections.
+
+NETH="$top_srcdir/tests/integration/net_helpers.py"
+adapter KEEP --upstream "$UP_MAIN" "${RP[@]}" --threads 4
+"$PY" "$NETH" fcgi-keep --connect "$AADDR_KEEP" --requests 3 --hold 3 --timeout 3 \
+	>"$TMPD/keep1.out" 2>"$TMPD/keep1.err" &
+kj=$!
+for i in $(seq 1 100); do
+	[ "$(grep -c '^status' "$TMPD/keep1.out")" -ge 3 ] && break
+	kill -0 "$kj" 2>/dev/null || break
+	sleep 0.05
+done
+check "--threads 4, FCGI_KEEP_CONN: 3 requests on one connection answered" \
+	"status 200|status 200|status 200|" "$(tr '\n' '|' <"$TMPD/keep1.out")"
+"$PY" "$NETH" fcgi-keep --connect "$AADDR_KEEP" --requests 1 --hold 3 --timeout 3 \
+	>"$TMPD/keep2.out" 2>"$TMPD/keep2.err" &
+kj2=$!
+for i in $(seq 1 60); do grep -q '^status' "$TMPD/keep2.out" && break; sleep 0.05; done
+sleep 0.2
+ok=0
+for i in 1 2 3; do
+	REQ_TIMEOUT=2 raw_req "$AADDR_KEEP" GET /-/echo >"$TMPD/raw"
+	[ "$(raw_status "$TMPD/raw")" = 200 ] && ok=$((ok + 1))
+done
+check "--threads 4, idle kept connections open: new connections still served (3 of 3)" 3 "$ok"
+wait "$kj" "$kj2" 2>/dev/null
+
+# SIGTERM with an idle kept connection open: the process still ends, status 0.
+for n in 1 2; do
+	adapter "KTERM$n" --upstream "$UP_MAIN" "${RP[@]}" --threads "$n"
+	eval "addr=\$AADDR_KTERM$n"
+	"$PY" "$NETH" fcgi-keep --connect "$addr" --requests 1 --hold 6 --timeout 3 \
+		>"$TMPD/kterm.out" 2>"$TMPD/kterm.err" &
+	kj=$!
+	for i in $(seq 1 60); do grep -q '^status' "$TMPD/kterm.out" && break; sleep 0.05; done
+	check "--threads $n, kept connection: answered" "status 200" "$(cat "$TMPD/kterm.out")"
+	pid=$(adapter_pid "KTERM$n")
+	kill -TERM "$pid"
+	check "--threads $n, SIGTERM with an idle kept connection: ends within 2 s" gone "$(proc_gone "$pid" 2)"
+	if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
+	reap "$pid"
+	check "--threads $n, SIGTERM with an idle kept connection: exit status 0" 0 "$RC"
+	kill "$kj" 2>/dev/null
+	wait "$kj" 2>/dev/null
+done
+
 # ---- SIGTERM --------------------------------------------------------------------------
 
 # Idle: exits at once, status 0.

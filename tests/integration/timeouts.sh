@@ -22,7 +22,7 @@ mock hang --route-prefix /thanos --mode hang
 UP_MAIN="http://127.0.0.1:$MOCK_main"
 UP_HANG="http://127.0.0.1:$MOCK_hang"
 BH=$(free_port)
-spawn blackhole python3 "$NETH" blackhole --listen "127.0.0.1:$BH"
+spawn blackhole "$PY" "$NETH" blackhole --listen "127.0.0.1:$BH"
 for i in $(seq 1 200); do grep -q full "$TMPD/blackhole.log" 2>/dev/null && break; sleep 0.05; done
 check_match "blackhole ready" 'full' "$(cat "$TMPD/blackhole.log")"
 

@@ -4,15 +4,15 @@
 #   raw_req ADDR METHOD SUBPATH [VAR=VAL...] >FILE
 #       one FastCGI request to ADDR by cgi-fcgi alone, SCRIPT_NAME /thanos,
 #       the raw answer on stdout.  No python on the way (common.sh's req
-#       runs several, ~0.3 s each here), so elapsed times measure the adapter.
+#       runs python several times), so elapsed times measure the adapter.
 #       SUBPATH must need no percent-decoding.  REQ_BODY=FILE sends a body.
 #   raw_status FILE      the code of FILE's first "Status:" line, or ""
 #   raw_body FILE        the body (after the first empty line)
 #   proc_gone PID [SECONDS]  waits for PID to end; prints gone or running
 #   check_between DESC MIN MAX GOT   MIN <= GOT <= MAX (integers)
 
-# lib.sh exports THANOS_FCGI_BIN; thanos-fcgi refuses unknown THANOS_FCGI_*
-# variables in its environment, so keep it out of the adapters' one.
+# lib.sh exports THANOS_FCGI_BIN; thanos-fcgi warns about unknown
+# THANOS_FCGI_* variables in its environment: keep it out of the adapters'.
 export -n THANOS_FCGI_BIN
 
 raw_req() {

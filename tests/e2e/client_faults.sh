@@ -1,0 +1,230 @@
+#!/bin/bash
+# tests/e2e/client_faults.sh: clients that go away or read slowly, through a
+# real front server (issue 5).
+#
+# nginx with the files of deploy/nginx/ (only the @PLACEHOLDERS@ filled in),
+# mount /thanos, passes requests to thanos-fcgi --listen unix:SOCKET, whose
+# upstream is tests/e2e/fault_upstream.py (route prefix /thanos).  The
+# upstream logs, with a time stamp, when a write to the adapter fails: that
+# is when the adapter let go of the transfer.
+#
+# --threads 18: deploy/nginx keeps up to 2 x 8 idle FastCGI connections and
+# each holds a thread (deploy/two-replicas-mtls/thanos-fcgi.conf), plus two
+# for the slow clients' neighbours.
+#
+#   A client that disconnects in the middle of a large answer (one that
+#   reads 4 MiB of 500 MiB and closes, curl --max-time 1 at 1 MiB/s, curl
+#   --max-time 1 on a slow drip): the upstream's write fails within a second
+#   of the client's close, and the adapter serves the next request.
+#   Slow clients (10 KiB/s on 64 MiB answers) do not hold up the others.
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+if [ -z "${THANOS_FCGI_BIN:-}" ] && [ -x "$top_srcdir/build/src/thanos-fcgi" ]; then
+	THANOS_FCGI_BIN=$top_srcdir/build/src/thanos-fcgi
+fi
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/e2e/common.sh"
+need nginx python3 curl
+[ -x "$THANOS_FCGI_BIN" ] || { fail "thanos-fcgi not built: $THANOS_FCGI_BIN"; finish; }
+
+# One request never waits more than 10 s here (common.sh allows 30): an
+# adapter that stops answering fails the checks without stretching the run.
+ucurl() { curl -s --noproxy '*' --max-time 10 "$@"; }
+
+D="$top_srcdir/deploy/nginx"
+FAULT="$top_srcdir/tests/e2e/fault_upstream.py"
+
+# front_up NAME FCGI_ADDR: nginx from deploy/nginx on a free loopback port,
+# mount /thanos.  Sets PORT_NAME.
+front_up() {
+	local name=$1 addr=$2 d="$TMPD/$1" port
+	port=$(free_port)
+	mkdir -p "$d"
+	render "$D/thanos-fcgi.conf" "$d/thanos-fcgi.conf" &&
+		render "$D/thanos-fcgi-upstream.conf" "$d/thanos-fcgi-upstream.conf" FCGI_ADDR="$addr" &&
+		render "$D/thanos-fcgi-location.conf" "$d/location.conf" MOUNT=/thanos CONFDIR="$d" &&
+		render "$D/nginx.conf" "$d/nginx.conf" USER="$(id -un)" PORT="$port" STATEDIR="$d" \
+			CONFDIR="$d" LOCATION_CONF="$d/location.conf" || { fail "$name: rendering deploy/nginx failed"; return 1; }
+	if ! nginx -t -q -e stderr -p "$d" -c "$d/nginx.conf" >"$d/check.log" 2>&1; then
+		fail "$name: nginx rejects the config: $(head -n 3 "$d/check.log")"
+		return 1
+	fi
+	spawn "$name" nginx -e stderr -p "$d" -c "$d/nginx.conf" -g 'daemon off;'
+	wait_port "$port" 10 || { fail "$name: nginx did not start"; return 1; }
+	eval "PORT_$name=$port"
+}
+
+UP_PORT=$(free_port)
+spawn up python3 "$FAULT" --listen "127.0.0.1:$UP_PORT" --route-prefix /thanos
+wait_port "$UP_PORT" 10 || fail "fault upstream did not start"
+UP="http://127.0.0.1:$UP_PORT"
+
+SOCK="$TMPD/fcgi.sock"
+spawn adapter "$THANOS_FCGI_BIN" --listen "unix:$SOCK" --threads 18 \
+	--upstream "$UP" --web.route-prefix /thanos
+APID=$PID_adapter
+wait_file "$SOCK" 10 || fail "thanos-fcgi did not create $SOCK"
+front_up ngx "unix:$SOCK" || finish
+F="http://127.0.0.1:$PORT_ngx"
+
+now() { date +%s.%N; }
+
+# upstream_busy: the answers still in progress at the upstream ("" for none),
+# once they are over or after 3 s.
+upstream_busy() {
+	local i b
+	for i in $(seq 1 60); do
+		b=$(ucurl --max-time 2 "$UP/thanos/stats" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["busy"]))' 2>&1)
+		[ -z "$b" ] && break
+		sleep 0.05
+	done
+	printf '%s' "$b"
+}
+
+DEAD_STREAK=0 MISSES=0
+# after LABEL: the same adapter process serves the next request at once.
+# Three misses in a row, or six in all: the rest of the test is not run.
+after() {
+	local st alive=dead
+	rm -f "$TMPD/ok.b"
+	st=$(ucurl --max-time 3 -o "$TMPD/ok.b" -w '%{http_code}' "$F/thanos/ok")
+	kill -0 "$APID" 2>/dev/null && alive=alive
+	check "$1: then the adapter (pid $APID) still runs and serves the next request" \
+		"alive 200 ok" "$alive $st $(cat "$TMPD/ok.b" 2>/dev/null)"
+	if [ "$alive $st" = "alive 200" ]; then
+		DEAD_STREAK=0
+	else
+		DEAD_STREAK=$((DEAD_STREAK + 1))
+		MISSES=$((MISSES + 1))
+	fi
+	if [ "$DEAD_STREAK" -ge 3 ] || [ "$MISSES" -ge 6 ]; then
+		fail "adapter stopped serving ($MISSES next requests unanswered, $DEAD_STREAK in a row): rest of the test not run"
+		finish
+	fi
+}
+
+# stopped_within LABEL MARK T_CLOSE: the upstream logged the failed write of
+# a "big" answer after line MARK of its log, within 1 s of T_CLOSE (the
+# client's close); prints the figures.
+stopped_within() {
+	local label=$1 mark=$2 tclose=$3 i line=""
+	for i in $(seq 1 60); do
+		line=$(tail -n +"$((mark + 1))" "$TMPD/up.log" | grep -E 'big: (write-failed|sent all)' | tail -n 1)
+		[ -n "$line" ] && break
+		sleep 0.05
+	done
+	local out
+	out=$(python3 - "$tclose" "$line" <<'EOF'
+import re, sys
+tclose, line = float(sys.argv[1]), sys.argv[2]
+m = re.match(r"fault: ([0-9.]+) conn \d+ big: write-failed after (\d+) body bytes", line)
+if not m:
+    print("no failed write logged: '%s'" % line)
+else:
+    dt = float(m.group(1)) - tclose
+    # dt < 0: the write failed before the client's close was stamped
+    # (the stamp is taken once the client process has ended).
+    ok = -0.2 < dt < 1.0
+    print("%s after %.3f s, %d bytes sent" % ("stopped" if ok else "not within (-0.2 s, 1 s):", dt, int(m.group(2))))
+EOF
+)
+	check_match "$label: the upstream's write fails within 1 s of the client's close ($out)" '^stopped ' "$out"
+	check "$label: no answer left in progress at the upstream" "" "$(upstream_busy)"
+}
+
+check "set-up: a normal request through nginx" 200 "$(fetch ok0 "$F/thanos/ok" --max-time 5)"
+
+# ---- the client goes away in the middle of the answer ------------------------------
+echo "# the client disconnects in the middle of a large streamed answer"
+
+# (1) reads 4 MiB of a 500 MiB answer as fast as it can, then closes.
+mark=$(wc -l <"$TMPD/up.log")
+r=$(python3 - "$PORT_ngx" <<'EOF'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET /thanos/big?mb=500 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+got = 0
+head = b""
+while got < 4 * 1024 * 1024:
+    d = s.recv(65536)
+    if not d:
+        break
+    got += len(d)
+    head = head or d[:12]
+s.close()
+print("%.3f %d %s" % (time.time(), got, head[9:12].decode("latin-1")))
+EOF
+)
+set -- $r
+check "reads 4 MiB of 500 MiB, closes: got a 200 and 4 MiB" "200 yes" "${3:-} $([ "${2:-0}" -ge 4194304 ] && echo yes || echo "no (${2:-0})")"
+stopped_within "reads 4 MiB of 500 MiB, closes" "$mark" "${1:-0}"
+after "reads 4 MiB of 500 MiB, closes"
+
+# (2) curl --max-time 1 at 1 MiB/s on 500 MiB.
+mark=$(wc -l <"$TMPD/up.log")
+ucurl -o /dev/null --limit-rate 1M --max-time 1 "$F/thanos/big?mb=500"
+rc=$?
+t=$(now)
+check "curl --max-time 1 --limit-rate 1M on 500 MiB: gave up (exit 28)" 28 "$rc"
+stopped_within "curl --max-time 1 --limit-rate 1M on 500 MiB" "$mark" "$t"
+after "curl --max-time 1 --limit-rate 1M on 500 MiB"
+
+# (3) curl --max-time 1 on a slow drip: 1000 bytes every 50 ms.
+mark=$(wc -l <"$TMPD/up.log")
+ucurl -o "$TMPD/drip.b" --max-time 1 "$F/thanos/big?mb=1&chunk=1000&delay_ms=50"
+rc=$?
+t=$(now)
+check "curl --max-time 1 on a slow drip: gave up (exit 28) with part of it" "28 yes" \
+	"$rc $([ "$(wc -c <"$TMPD/drip.b")" -gt 0 ] && echo yes || echo no)"
+stopped_within "curl --max-time 1 on a slow drip" "$mark" "$t"
+after "curl --max-time 1 on a slow drip"
+
+# ---- slow clients --------------------------------------------------------------------
+echo "# slow clients do not hold up the others"
+for i in 1 2; do
+	# curl itself, not the ucurl function: $! must be curl's pid
+	curl -s --noproxy '*' -o "$TMPD/slow$i.b" --limit-rate 10k --max-time 30 "$F/thanos/big?mb=64" &
+	eval "SLOW$i=\$!"
+	track "$(eval echo \$SLOW$i)"
+done
+sleep 1
+worst=0 n=0
+for i in $(seq 1 20); do
+	w=$(ucurl -o "$TMPD/fast.b" -w '%{http_code} %{time_total}' --max-time 5 "$F/thanos/echo?i=$i")
+	[ "${w%% *}" = 200 ] && n=$((n + 1))
+	worst=$(python3 -c "print(max($worst, ${w#* }))")
+done
+check "20 requests while 2 clients read 64 MiB at 10 KiB/s: all answered" 20 "$n"
+check_match "20 requests while 2 clients read slowly: each within 0.5 s (slowest $worst s)" '^0\.[0-4]' "$worst"
+par=$(python3 - "$F" <<'EOF'
+import sys, threading, time, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+res = []
+def one(i):
+    t0 = time.monotonic()
+    try:
+        with opener.open("%s/thanos/slow?ms=500&i=%d" % (sys.argv[1], i), timeout=10) as r:
+            r.read()
+            res.append((r.status, time.monotonic() - t0))
+    except Exception as e:
+        res.append((str(e), time.monotonic() - t0))
+ts = [threading.Thread(target=one, args=(i,)) for i in range(8)]
+t0 = time.monotonic()
+[t.start() for t in ts]
+[t.join() for t in ts]
+print("%d %.2f" % (sum(1 for s, _ in res if s == 200), time.monotonic() - t0))
+EOF
+)
+check_match "8 requests of 0.5 s at once while 2 clients read slowly: all in about 0.5 s (answered, seconds: $par)" '^8 (0\.[5-9]|1\.[0-4])' "$par"
+alive=0
+for i in 1 2; do kill -0 "$(eval echo \$SLOW$i)" 2>/dev/null && alive=$((alive + 1)); done
+check "the 2 slow clients were still reading all along" 2 "$alive"
+mark=$(wc -l <"$TMPD/up.log")
+for i in 1 2; do kill "$(eval echo \$SLOW$i)" 2>/dev/null; done
+t=$(now)
+for i in 1 2; do wait "$(eval echo \$SLOW$i)" 2>/dev/null; done
+stopped_within "slow client killed" "$mark" "$t"
+after "slow clients"
+
+check "the adapter: the same process all along" alive "$(kill -0 "$APID" 2>/dev/null && echo alive || echo dead)"
+finish
