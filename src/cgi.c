@@ -55,7 +55,7 @@ int cgi_run(const struct conf *c, struct upstream_pool *pool, char *const envp[]
 		.write = cgi_write,
 		.flush = cgi_flush,
 		.abort = cgi_abort,
-		.can_stream_body = 0,
+		.can_stream_body = 1, /* Apache de-chunks to stdin, then EOF */
 		.params_override = 0,
 	};
 	struct relay_worker *w = relay_worker_new(c, pool);

@@ -42,7 +42,7 @@ const struct opt conf_opts[CONF_N_OPTS] = {
 	 NULL, "none (fd 0, or CGI)", "ADDR", 0, 0, units_check_listen,
 	 "own FastCGI socket, host:port or unix:/path (no spawner needed)"},
 	{"listen.backlog", "THANOS_FCGI_LISTEN_BACKLOG", T_LONG, 0,
-	 OFF(backlog), "128", NULL, "N", 1, 65535, NULL,
+	 OFF(backlog), "1024", NULL, "N", 1, 65535, NULL,
 	 "listen(2) backlog for --listen"},
 	{"config", "THANOS_FCGI_CONFIG", T_STRING, O_EMPTY_NULL, OFF(config),
 	 NULL, "none", "FILE", 0, 0, NULL,

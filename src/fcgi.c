@@ -72,8 +72,17 @@ static void fcgi_abort(void *ctx)
 	/* Close the connection without FCGI_END_REQUEST: the web server sees
 	 * a broken answer and aborts the client's response, rather than ending
 	 * a truncated body as if it were complete. */
-	if (r->ipcFd >= 0)
+	static const char bad_record[8] = {0}; /* FastCGI version 0: invalid */
+	ssize_t n;
+
+	if (r->ipcFd >= 0) {
+		/* An invalid record, then the close: nginx would take a bare
+		 * close of an unbuffered answer for its end. */
+		FCGX_FFlush(r->out);
+		n = write(r->ipcFd, bad_record, sizeof(bad_record));
+		(void)n;
 		shutdown(r->ipcFd, SHUT_RDWR);
+	}
 }
 
 static void on_usr1(int sig)
@@ -109,6 +118,10 @@ static void *worker_main(void *arg)
 		rc = stopping ? -1 : FCGX_Accept_r(&req);
 		pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 		pthread_mutex_unlock(&accept_lock);
+		/* Never keep the FastCGI connection (FCGI_KEEP_CONN): libfcgi
+		 * would park this thread in a read on the idle connection and
+		 * starve every other one.  The server simply reconnects. */
+		req.keepConnection = 0;
 		if (rc < 0)
 			break;
 		relay_serve(rw, &io, req.envp);

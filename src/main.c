@@ -81,6 +81,9 @@ int main(int argc, char **argv)
 	} else if (!FCGX_IsCGI()) {
 		rc = fcgi_run(&c, &pool, 0);
 	} else if (getenv("GATEWAY_INTERFACE") != NULL || getenv("REQUEST_METHOD") != NULL) {
+		/* libfcgi's probe installed a SIGTERM handler that only sets a
+		 * flag: a CGI program must die when its server says so. */
+		signal(SIGTERM, SIG_DFL);
 		rc = cgi_run(&c, &pool, environ);
 	} else {
 		log_msg(LOG_ERR, "not started by a web server: no FastCGI socket on fd 0, "

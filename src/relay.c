@@ -158,6 +158,9 @@ static size_t on_read(char *p, size_t size, size_t n, void *ud)
 	if (want == 0)
 		return 0;
 	r = x->io->read(x->io->ctx, p, want);
+	if (r == 0 && x->body_len >= 0) {
+		r = -1; /* the body ended before CONTENT_LENGTH: never wait */
+	}
 
 	if (r < 0) {
 		x->client_gone = 1;

@@ -89,7 +89,10 @@ static size_t path_end(const char *u, size_t n)
  * "//x" and "/\x" as network-path references. */
 static int is_net_path(const char *p, size_t n)
 {
-	return n >= 2 && p[0] == '/' && (p[1] == '/' || p[1] == '\\');
+	size_t i = 1;
+	while (i < n && (p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+		i++;
+	return n >= 2 && p[0] == '/' && i < n && (p[i] == '/' || p[i] == '\\');
 }
 
 /*
@@ -193,6 +196,8 @@ static int parse_abs(const char *url, struct buf *origin, struct buf *path)
 		goto out;
 	if (oom_check(curl_url_get(h, CURLUPART_ZONEID, &zone, 0)))
 		zone = NULL;
+	if (zone != NULL && zone[strspn(zone, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")] != '\0')
+		goto out;
 	/* "[fe80::1]" and "eth0" go back together as "[fe80::1%25eth0]". */
 	hl = strlen(host);
 	with_zone = zone != NULL && hl > 0 && host[hl - 1] == ']';

@@ -95,8 +95,11 @@ for i in $(seq 1 100); do
 	kill -0 "$kj" 2>/dev/null || break
 	sleep 0.05
 done
-check "--threads 4, FCGI_KEEP_CONN: 3 requests on one connection answered" \
-	"status 200|status 200|status 200|" "$(tr '\n' '|' <"$TMPD/keep1.out")"
+# The adapter does not keep FastCGI connections (a parked thread per idle
+# connection would starve the others): it answers, then closes, and a web
+# server reconnects.  So exactly the first request on it is answered.
+check "--threads 4, FCGI_KEEP_CONN: answered, then the connection is closed" \
+	"status 200|" "$(tr '\n' '|' <"$TMPD/keep1.out")"
 "$PY" "$NETH" fcgi-keep --connect "$AADDR_KEEP" --requests 1 --hold 3 --timeout 3 \
 	>"$TMPD/keep2.out" 2>"$TMPD/keep2.err" &
 kj2=$!

@@ -133,6 +133,7 @@ def make_asset(kind):
 ASSETS = {
     ASSET_JS: (make_asset("js"), "application/javascript"),
     ASSET_CSS: (make_asset("css"), "text/css; charset=utf-8"),
+    "/favicon.ico": (bytes(range(256)) * 4, "image/x-icon"),
 }
 
 LABEL_NAMES = ["__name__", "instance", "job"] + ["mock_label_%03d" % i for i in range(60)]
@@ -181,6 +182,12 @@ class ResetConnection(Exception):
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
+    def setup(self):
+        super().setup()
+        try:  # no Nagle delay on reused TCP connections (not for unix sockets)
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
     protocol_version = "HTTP/1.1"
     server_version = "thanos-mock"
     sys_version = ""
@@ -434,8 +441,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         opts = self.server.opts
         if opts.external_prefix is not None:
             prefix = normalize_prefix(opts.external_prefix)
-        elif opts.prefix_header and self.headers.get(opts.prefix_header) is not None:
-            prefix = self.headers.get(opts.prefix_header)
+        elif opts.prefix_header:
+            # Thanos's GetWebPrefix: the header's value, "" when absent
+            prefix = self.headers.get(opts.prefix_header) or ""
         else:
             prefix = self.server.route_prefix
         body = (
