@@ -163,7 +163,9 @@ enum tf_status resphdr_emit(struct resphdr *h, const struct rewrite_ctx *rw,
 			    struct buf *out)
 {
 	const char *p = buf_str(&h->lines), *end = p + h->lines.len;
-	const char *conn = NULL;
+	const char *conn = NULL, *cl = NULL;
+	size_t cl_n = 0;
+	int chunked = find_header(&h->lines, "Transfer-Encoding", &h->val) == 0;
 
 	if (find_header(&h->lines, "Connection", &h->conn) == 0)
 		conn = buf_str(&h->conn);
@@ -180,6 +182,18 @@ enum tf_status resphdr_emit(struct resphdr *h, const struct rewrite_ctx *rw,
 
 		while (v < nl && (*v == ' ' || *v == '\t'))
 			v++;
+		if (n == 14 && strncasecmp(p, "Content-Length", 14) == 0) {
+			/* RFC 9112 6.3: chunked wins over a length; two lengths
+			 * that differ make the framing unknowable. */
+			if (cl != NULL && ((size_t)(nl - v) != cl_n || memcmp(v, cl, cl_n) != 0))
+				return TF_UPSTREAM_HEADER;
+			if (chunked || cl != NULL) {
+				p = nl + 1;
+				continue;
+			}
+			cl = v;
+			cl_n = (size_t)(nl - v);
+		}
 		if (!resphdr_is_dropped(p, n, conn)) {
 			if (buf_set(&h->val, v, (size_t)(nl - v)) != 0)
 				return TF_UPSTREAM_HEADER;

@@ -42,6 +42,12 @@ static const struct {
 	{"", "", "HTTP/1.1 200 OK|No colon here|", NULL},
 	/* 10: bare CR inside a value (response splitting) */
 	{"", "", "HTTP/1.1 302 Found|Location: /x\rSet-Cookie: a=b|", NULL},
+	/* 11: chunked and a length: the length goes (RFC 9112 6.3) */
+	{"", "", "HTTP/1.1 200 OK|Transfer-Encoding: chunked|Content-Length: 5|",
+	 "Status: 200 OK|X-Accel-Buffering: no||"},
+	/* 12: the same length twice: once */
+	{"", "", "HTTP/1.1 200 OK|Content-Length: 5|Content-Length: 5|",
+	 "Status: 200 OK|Content-Length: 5|X-Accel-Buffering: no||"},
 };
 
 START_TEST(test_emit)
@@ -90,6 +96,25 @@ START_TEST(test_emit)
 }
 END_TEST
 
+/* Two different Content-Length values: the answer's framing is unknown. */
+START_TEST(test_two_lengths)
+{
+	struct rewrite_ctx rw = {"", "", NULL, 0, NULL};
+	struct resphdr h;
+	struct buf out;
+
+	resphdr_init(&h, 4096);
+	buf_init(&out, 4096);
+	ck_assert_int_eq(resphdr_feed(&h, "HTTP/1.1 200 OK\r\n", 17), TF_OK);
+	ck_assert_int_eq(resphdr_feed(&h, "Content-Length: 5\r\n", 19), TF_OK);
+	ck_assert_int_eq(resphdr_feed(&h, "Content-Length: 20\r\n", 20), TF_OK);
+	ck_assert_int_eq(resphdr_feed(&h, "\r\n", 2), TF_OK);
+	ck_assert_int_eq(resphdr_emit(&h, &rw, &out), TF_UPSTREAM_HEADER);
+	buf_free(&out);
+	resphdr_free(&h);
+}
+END_TEST
+
 START_TEST(test_bounded)
 {
 	struct resphdr h;
@@ -119,6 +144,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, test_emit, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_bounded);
+	tcase_add_test(tc, test_two_lengths);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
