@@ -334,7 +334,7 @@ static const struct want default_cases[] = {
 	{OFF(prefix_header), K_STR, "X-Forwarded-Prefix", 0},
 	{OFF(listen), K_STR, NULL, 0},
 	{OFF(config), K_STR, NULL, 0},
-	{OFF(backlog), K_LONG, NULL, 128},
+	{OFF(backlog), K_LONG, NULL, 1024},
 	{OFF(threads), K_LONG, NULL, 1},
 	{OFF(shutdown_grace_ms), K_I64, NULL, 30000},
 	{OFF(log_level), K_INT, NULL, LOG_INFO},
