@@ -1,6 +1,8 @@
 /* pct: percent-encoding for URL paths and queries; see pct.h. */
 #include "pct.h"
 
+#include <string.h>
+
 static const char hexdigits[] = "0123456789ABCDEF";
 
 int pct_hexval(int c)
@@ -116,7 +118,8 @@ int pct_encode_path(const char *s, size_t n, struct buf *out)
 	return 0;
 }
 
-int pct_requote_path(const char *s, size_t n, struct buf *out)
+/* pct_requote_path(), with the bytes of extra escaped too. */
+static int requote(const char *s, size_t n, struct buf *out, const char *extra)
 {
 	size_t old = out->len, i = 0;
 	unsigned char c;
@@ -128,7 +131,8 @@ int pct_requote_path(const char *s, size_t n, struct buf *out)
 			r = buf_append(out, s + i, 3);
 			i += 3;
 		} else {
-			if (pct_is_pchar(c) || c == '/')
+			if ((pct_is_pchar(c) || c == '/') &&
+			    strchr(extra, c) == NULL)
 				r = buf_appendc(out, (char)c);
 			else
 				r = append_escape(out, c);
@@ -138,6 +142,16 @@ int pct_requote_path(const char *s, size_t n, struct buf *out)
 			return restore(out, old);
 	}
 	return 0;
+}
+
+int pct_requote_path(const char *s, size_t n, struct buf *out)
+{
+	return requote(s, n, out, "");
+}
+
+int pct_requote_prefix(const char *s, size_t n, struct buf *out)
+{
+	return requote(s, n, out, ";,'");
 }
 
 /* Bytes a query may not hold raw (WHATWG's query set plus '#'s own). */

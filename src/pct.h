@@ -63,6 +63,14 @@ int pct_encode_path(const char *s, size_t n, struct buf *out);
 int pct_requote_path(const char *s, size_t n, struct buf *out);
 
 /*
+ * pct_requote_path() for a public prefix E, which the rewrites copy into
+ * header parameters: ';', ',' and '\'' are escaped too, so E cannot end a
+ * Set-Cookie attribute, split a list header or close Refresh's quoted URL.
+ * Returns 0, or -1 (out unchanged) past out->max.
+ */
+int pct_requote_prefix(const char *s, size_t n, struct buf *out);
+
+/*
  * Appends the raw query s[0..n) with the bytes a URL may not hold raw
  * written as %XX: control characters, space, '"', '#', '<', '>', '\\',
  * '^', '`', '{', '|', '}' and bytes >= 0x7f.  Everything else, '%' and

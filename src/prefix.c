@@ -81,11 +81,19 @@ enum tf_status path_check(const char *t, size_t n)
 	return is_dot_segment(seglen, dots) ? TF_BAD_PATH : TF_OK;
 }
 
+/* What merge_path() does to each segment besides merging runs of '/'. */
+typedef int (*requote_fn)(const char *s, size_t n, struct buf *out);
+
+static int copy_segment(const char *s, size_t n, struct buf *out)
+{
+	return buf_append(out, s, n);
+}
+
 /*
- * Sets out to s[0..n) with runs of '/' merged into one; with requote, each
- * segment also goes through pct_requote_path().  Returns 0 or -1 (past max).
+ * Sets out to s[0..n) with runs of '/' merged into one and each segment
+ * through fn.  Returns 0 or -1 (past max).
  */
-static int merge_path(const char *s, size_t n, struct buf *out, int requote)
+static int merge_path(const char *s, size_t n, struct buf *out, requote_fn fn)
 {
 	size_t i = 0, j;
 
@@ -101,8 +109,7 @@ static int merge_path(const char *s, size_t n, struct buf *out, int requote)
 		j = i;
 		while (j < n && s[j] != '/')
 			j++;
-		if (requote ? pct_requote_path(s + i, j - i, out) != 0
-			    : buf_append(out, s + i, j - i) != 0)
+		if (fn(s + i, j - i, out) != 0)
 			return -1;
 		i = j;
 	}
@@ -221,7 +228,7 @@ static enum tf_status load_uri(const char *uri, struct derive *d)
 	d->usable = uri != NULL && uri[0] == '/';
 	if (!d->usable)
 		return TF_OK;
-	if (merge_path(uri, strcspn(uri, "?"), &d->up, 0) != 0)
+	if (merge_path(uri, strcspn(uri, "?"), &d->up, copy_segment) != 0)
 		return TF_URI_TOO_LONG;
 	return TF_OK;
 }
@@ -239,7 +246,8 @@ static enum tf_status derive(const struct prefix_in *in, struct derive *d,
 	if (in->external_prefix != NULL) {
 		/* 1: configured E; T after it in U, else as rules 2-4 say */
 		if (prefix_normalize(in->external_prefix, &d->s) != 0 ||
-		    merge_path(buf_str(&d->s), d->s.len, &d->x, 1) != 0)
+		    merge_path(buf_str(&d->s), d->s.len, &d->x,
+			       pct_requote_path) != 0)
 			return TF_URI_TOO_LONG;
 		ep = &d->x;
 		if (d->usable && seg_prefix(buf_str(&d->up), d->up.len,
@@ -264,8 +272,8 @@ static enum tf_status derive(const struct prefix_in *in, struct derive *d,
 	st = path_check(buf_str(&d->t), d->t.len);
 	if (st != TF_OK)
 		return st;
-	if (merge_path(buf_str(ep), ep->len, e, 1) != 0 ||
-	    merge_path(buf_str(&d->t), d->t.len, t, 1) != 0)
+	if (merge_path(buf_str(ep), ep->len, e, pct_requote_prefix) != 0 ||
+	    merge_path(buf_str(&d->t), d->t.len, t, pct_requote_path) != 0)
 		return TF_URI_TOO_LONG;
 	return TF_OK;
 }

@@ -47,7 +47,9 @@ struct prefix_in {
  *   4. E = S, T = P, both percent-encoded (pct_encode_path).
  * E from rules 2-4 and T always pass path_check(); bytes outside
  * pchar / '/' / %XX are then percent-encoded and runs of '/' merged
- * (never %2F), so "//evil.com/x" becomes "/evil.com/x".
+ * (never %2F), so "//evil.com/x" becomes "/evil.com/x".  E also has ';',
+ * ',' and '\'' encoded (pct_requote_prefix), since rewrites copy it into
+ * Set-Cookie, Link and Refresh.
  *
  * Returns TF_OK; TF_BAD_PATH for a dot segment, a control character or a
  * malformed escape; TF_URI_TOO_LONG when E or T would pass e->max or

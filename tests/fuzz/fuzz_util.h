@@ -116,7 +116,7 @@ static inline int has_crlf_nul(const char *s, size_t n)
 #if defined(THANOS_FCGI_PREFIX_H) && defined(THANOS_FCGI_PCT_H)
 /*
  * A prefix as the adapter holds one: prefix_normalize(), runs of '/'
- * merged, every segment through pct_requote_path() (what prefix_derive()
+ * merged, every segment through pct_requote_prefix() (what prefix_derive()
  * makes of E; a route prefix R from the configuration is normalised too).
  * Sets out; on overflow out is "".
  */
@@ -141,7 +141,7 @@ static inline void make_prefix(const char *raw, struct buf *out)
 		}
 		for (j = i; j < n.len && s[j] != '/'; j++)
 			;
-		if (pct_requote_path(s + i, j - i, out) != 0)
+		if (pct_requote_prefix(s + i, j - i, out) != 0)
 			goto fail;
 		i = j;
 	}

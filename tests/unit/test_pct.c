@@ -65,10 +65,10 @@ START_TEST(test_decode)
 }
 END_TEST
 
-enum op { ENCODE, REQUOTE_PATH, REQUOTE_QUERY };
+enum op { ENCODE, REQUOTE_PATH, REQUOTE_PREFIX, REQUOTE_QUERY };
 
 static const char *const op_names[] = {"pct_encode_path", "pct_requote_path",
-				       "pct_requote_query"};
+				       "pct_requote_prefix", "pct_requote_query"};
 
 static const struct {
 	enum op op;
@@ -100,6 +100,11 @@ static const struct {
 	{REQUOTE_PATH, S("/a?b#c"), "/a%3Fb%23c"},
 	{REQUOTE_PATH, S("/-._~!$&'()*+,;=:@"), "/-._~!$&'()*+,;=:@"},
 	{REQUOTE_PATH, S("/a%2520"), "/a%2520"},
+	/* fuzz_rewrite: E is copied into Set-Cookie Path and Refresh url='' */
+	{REQUOTE_PREFIX, S("/a;Domain=x.com;b"), "/a%3BDomain=x.com%3Bb"},
+	{REQUOTE_PREFIX, S("/a'b,c"), "/a%27b%2Cc"},
+	{REQUOTE_PREFIX, S("/a%3Bb%27"), "/a%3Bb%27"},
+	{REQUOTE_PREFIX, S("/-._~!$&()*+=:@ \""), "/-._~!$&()*+=:@%20%22"},
 	{REQUOTE_QUERY, S(""), ""},
 	{REQUOTE_QUERY, S("query=up&time=1"), "query=up&time=1"},
 	{REQUOTE_QUERY, S("query=rate(x[5m])"), "query=rate(x[5m])"},
@@ -126,6 +131,9 @@ START_TEST(test_encode)
 		break;
 	case REQUOTE_PATH:
 		rc = pct_requote_path(encode_cases[_i].in, encode_cases[_i].in_len, &b);
+		break;
+	case REQUOTE_PREFIX:
+		rc = pct_requote_prefix(encode_cases[_i].in, encode_cases[_i].in_len, &b);
 		break;
 	case REQUOTE_QUERY:
 		rc = pct_requote_query(encode_cases[_i].in, encode_cases[_i].in_len, &b);

@@ -285,6 +285,14 @@ static const struct {
 	{"rule 1: .. after E", "", NULL, "/thanos/%2e%2e/x", "", "/thanos", TF_BAD_PATH, "", ""},
 	{"rule 1: .. via P", "", "/../x", NULL, "", "/thanos", TF_BAD_PATH, "", ""},
 	{"rule 1: %0D%0A", "", NULL, "/thanos/%0D%0A", "", "/thanos", TF_BAD_PATH, "", ""},
+	/* fuzz_rewrite: E goes into Set-Cookie Path and Refresh url='E' */
+	{"rule 2: ; in E", "/a;Domain=x.com;b", "/c", "/a;Domain=x.com;b/c", "", NULL,
+	 TF_OK, "/a%3BDomain=x.com%3Bb", "/c"},
+	{"rule 3: ' and , in E", "/t/thanos.cgi", "/graph", "/a'b,c/graph", "", NULL,
+	 TF_OK, "/a%27b%2Cc", "/graph"},
+	{"rule 4: ; in S", "/a;b", "/c;d", NULL, "", NULL, TF_OK, "/a%3Bb", "/c;d"},
+	{"rule 1: ; in configured E", "", NULL, "/a;b/c", "", "/a;b",
+	 TF_OK, "/a%3Bb", "/c"},
 };
 
 START_TEST(test_derive)
