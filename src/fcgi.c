@@ -1,29 +1,52 @@
 /* fcgi: FastCGI front end; see fcgi.h. */
+#define _GNU_SOURCE /* accept4 */
 #include "fcgi.h"
 
 #include <errno.h>
+#include <fastcgi.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
+#include "peer.h"
 #include "relay.h"
+
+/* What every thread shares: the epoll set holds the listening socket, the
+ * stop eventfd and each idle connection, all one-shot but the stop fd. */
+struct server {
+	const struct conf *conf;
+	struct upstream_pool *pool;
+	struct peer_list peers; /* FCGI_WEB_SERVER_ADDRS */
+	int listen_fd;
+	int ep;
+	int stop_fd;
+	_Atomic int stopping;
+};
 
 struct worker {
 	pthread_t tid;
-	const struct conf *conf;
-	struct upstream_pool *pool;
-	int listen_fd;
+	struct server *srv;
 	_Atomic int done;
 };
 
-static _Atomic int stopping;
-static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The connection a worker serves a request on. */
+struct conn {
+	FCGX_Request req;
+	int aborted;
+};
 
 int fcgi_listen(const char *addr, int backlog)
 {
@@ -36,67 +59,223 @@ int fcgi_listen(const char *addr, int backlog)
 
 static ssize_t fcgi_read(void *ctx, char *p, size_t n)
 {
-	FCGX_Request *r = ctx;
-	int got = FCGX_GetStr(p, n > 65536 ? 65536 : (int)n, r->in);
+	struct conn *c = ctx;
+	int got = FCGX_GetStr(p, n > 65536 ? 65536 : (int)n, c->req.in);
 
-	if (got == 0 && FCGX_GetError(r->in) != 0)
+	if (got == 0 && FCGX_GetError(c->req.in) != 0)
 		return -1;
 	return got;
 }
 
-static int fcgi_write(void *ctx, const char *p, size_t n)
+/* Writes all of iov[0..n) to fd (blocking); 0 or -1. */
+static int writev_all(int fd, struct iovec *iov, int n)
 {
-	FCGX_Request *r = ctx;
-
 	while (n > 0) {
-		int chunk = n > 65536 ? 65536 : (int)n;
-		if (FCGX_PutStr(p, chunk, r->out) != chunk)
+		ssize_t w = writev(fd, iov, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
 			return -1;
-		p += chunk;
-		n -= (size_t)chunk;
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++, n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
 	}
 	return 0;
 }
 
+/* Largest FCGI_STDOUT record we write ourselves: 65535 rounded down to 8. */
+#define RECORD_MAX 65528
+/* Records per writev: 4 x 64 KiB covers libcurl's largest chunk. */
+#define RECORDS_PER_WRITE 4
+
+/*
+ * Writes p[0..n) as FCGI_STDOUT records straight to the socket, bypassing
+ * libfcgi's 8 KiB buffer: one writev per 256 KiB instead of one write per
+ * 8 KiB.  Whatever libfcgi holds is flushed first, to keep the order.
+ */
+static int write_records(struct conn *c, const char *p, size_t n)
+{
+	unsigned char hdr[RECORDS_PER_WRITE][8];
+	struct iovec iov[2 * RECORDS_PER_WRITE];
+
+	if (FCGX_FFlush(c->req.out) != 0)
+		return -1;
+	while (n > 0) {
+		int k = 0;
+
+		for (; k < RECORDS_PER_WRITE && n > 0; k++) {
+			size_t len = n > RECORD_MAX ? RECORD_MAX : n;
+			unsigned char *h = hdr[k];
+
+			h[0] = FCGI_VERSION_1;
+			h[1] = FCGI_STDOUT;
+			h[2] = (unsigned char)((unsigned)c->req.requestId >> 8);
+			h[3] = (unsigned char)c->req.requestId;
+			h[4] = (unsigned char)(len >> 8);
+			h[5] = (unsigned char)len;
+			h[6] = 0; /* no padding */
+			h[7] = 0;
+			iov[2 * k].iov_base = h;
+			iov[2 * k].iov_len = 8;
+			iov[2 * k + 1].iov_base = (void *)p;
+			iov[2 * k + 1].iov_len = len;
+			p += len;
+			n -= len;
+		}
+		if (writev_all(c->req.ipcFd, iov, 2 * k) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Small writes go through libfcgi's buffer (one write at the end of the
+ * request carries the answer and FCGI_END_REQUEST), large ones straight. */
+static int fcgi_write(void *ctx, const char *p, size_t n)
+{
+	struct conn *c = ctx;
+
+	if (n >= 4096)
+		return write_records(c, p, n);
+	return FCGX_PutStr(p, (int)n, c->req.out) == (int)n ? 0 : -1;
+}
+
 static int fcgi_flush(void *ctx)
 {
-	FCGX_Request *r = ctx;
+	struct conn *c = ctx;
 
-	return FCGX_FFlush(r->out) == 0 ? 0 : -1;
+	return FCGX_FFlush(c->req.out) == 0 ? 0 : -1;
 }
 
 static void fcgi_abort(void *ctx)
 {
-	FCGX_Request *r = ctx;
-
+	struct conn *c = ctx;
 	/* Close the connection without FCGI_END_REQUEST: the web server sees
 	 * a broken answer and aborts the client's response, rather than ending
 	 * a truncated body as if it were complete. */
 	static const char bad_record[8] = {0}; /* FastCGI version 0: invalid */
 	ssize_t n;
 
-	if (r->ipcFd >= 0) {
+	c->aborted = 1;
+	if (c->req.ipcFd >= 0) {
 		/* An invalid record, then the close: nginx would take a bare
 		 * close of an unbuffered answer for its end. */
-		FCGX_FFlush(r->out);
-		n = write(r->ipcFd, bad_record, sizeof(bad_record));
+		FCGX_FFlush(c->req.out);
+		n = write(c->req.ipcFd, bad_record, sizeof(bad_record));
 		(void)n;
-		shutdown(r->ipcFd, SHUT_RDWR);
+		shutdown(c->req.ipcFd, SHUT_RDWR);
 	}
 }
 
-static void on_usr1(int sig)
+/* Arms fd for one readiness event (EPOLLONESHOT). */
+static int watch(struct server *s, int fd, int op)
 {
-	(void)sig; /* only interrupts accept() */
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	ev.data.fd = fd;
+	return epoll_ctl(s->ep, op, fd, &ev);
+}
+
+/* Asks the main thread to stop the process (accept failed for good). */
+static void stop_process(struct server *s, const char *why)
+{
+	if (!s->stopping) {
+		log_msg(LOG_ERR, "FastCGI accept failed: %s", why);
+		kill(getpid(), SIGTERM);
+	}
+}
+
+/* Accepts every pending connection and watches each for its first record. */
+static void accept_all(struct server *s)
+{
+	for (;;) {
+		struct sockaddr_storage sa;
+		socklen_t len = sizeof(sa);
+		int one = 1;
+		int fd = accept4(s->listen_fd, (struct sockaddr *)&sa, &len, SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				log_msg(LOG_WARN, "FastCGI accept failed: %s", strerror(errno));
+				usleep(10000); /* let running requests free some */
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				stop_process(s, strerror(errno));
+				return;
+			}
+			break;
+		}
+		if (!peer_allowed(&s->peers, (struct sockaddr *)&sa)) {
+			close(fd);
+			continue;
+		}
+		if (sa.ss_family == AF_INET || sa.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (watch(s, fd, EPOLL_CTL_ADD) != 0) {
+			log_msg(LOG_ERR, "FastCGI epoll_ctl failed: %s", strerror(errno));
+			close(fd);
+		}
+	}
+	if (watch(s, s->listen_fd, EPOLL_CTL_MOD) != 0)
+		stop_process(s, strerror(errno));
+}
+
+/* 1 when the request's FCGI_STDIN has been read to its end, so the next
+ * record on the connection starts the next request. */
+static int stdin_done(FCGX_Request *r)
+{
+	return FCGX_GetChar(r->in) == EOF && FCGX_GetError(r->in) == 0;
+}
+
+/*
+ * Serves the request that starts on connection fd, then keeps the
+ * connection for the next one (FCGI_KEEP_CONN) by watching it again, or
+ * closes it.  An idle kept connection holds no thread.
+ */
+static void serve(struct server *s, struct relay_worker *rw,
+		  const struct relay_io *io, struct conn *c, int fd)
+{
+	FCGX_Request *r = &c->req;
+	int keep;
+
+	c->aborted = 0;
+	r->ipcFd = fd;
+	r->keepConnection = 1; /* FCGX_Accept_r's first step must not close fd */
+	if (FCGX_Accept_r(r) < 0) {
+		/* end of the connection, or a bad record: libfcgi closed it */
+		r->ipcFd = -1;
+		return;
+	}
+	relay_serve(rw, io, r->envp);
+	keep = r->keepConnection;
+	/* With unread input or an abort, libfcgi's own close (which drains
+	 * what the server still sends) is the right one; otherwise we close. */
+	r->keepConnection = !c->aborted && stdin_done(r);
+	FCGX_Finish_r(r);
+	fd = r->ipcFd;
+	r->ipcFd = -1;
+	if (fd < 0)
+		return;
+	if (!keep || s->stopping || watch(s, fd, EPOLL_CTL_MOD) != 0)
+		close(fd);
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *wk = arg;
-	struct relay_worker *rw = relay_worker_new(wk->conf, wk->pool);
-	FCGX_Request req;
+	struct server *s = wk->srv;
+	struct relay_worker *rw = relay_worker_new(s->conf, s->pool);
+	struct conn c;
 	struct relay_io io = {
-		.ctx = &req,
+		.ctx = &c,
 		.read = fcgi_read,
 		.write = fcgi_write,
 		.flush = fcgi_flush,
@@ -104,44 +283,101 @@ static void *worker_main(void *arg)
 		.can_stream_body = 1,
 		.params_override = 1,
 	};
-	sigset_t usr1;
 
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	FCGX_InitRequest(&req, wk->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
-	for (;;) {
-		int rc;
+	memset(&c, 0, sizeof(c));
+	/* No listening socket for libfcgi: connections come from accept_all(),
+	 * so a failed first read ends in FCGX_Accept_r instead of an accept. */
+	FCGX_InitRequest(&c.req, -1, 0);
+	while (!s->stopping) {
+		struct epoll_event ev;
+		int n = epoll_wait(s->ep, &ev, 1, -1);
 
-		pthread_mutex_lock(&accept_lock);
-		/* SIGUSR1 may interrupt only the wait for a request. */
-		pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
-		rc = stopping ? -1 : FCGX_Accept_r(&req);
-		pthread_sigmask(SIG_BLOCK, &usr1, NULL);
-		pthread_mutex_unlock(&accept_lock);
-		/* Never keep the FastCGI connection (FCGI_KEEP_CONN): libfcgi
-		 * would park this thread in a read on the idle connection and
-		 * starve every other one.  The server simply reconnects. */
-		req.keepConnection = 0;
-		if (rc < 0)
+		if (n < 0 && errno != EINTR) {
+			stop_process(s, strerror(errno));
 			break;
-		relay_serve(rw, &io, req.envp);
-		FCGX_Finish_r(&req);
+		}
+		if (n <= 0 || ev.data.fd == s->stop_fd)
+			continue;
+		if (ev.data.fd == s->listen_fd)
+			accept_all(s);
+		else if (s->stopping)
+			close(ev.data.fd);
+		else
+			serve(s, rw, &io, &c, ev.data.fd);
 	}
-	FCGX_Free(&req, 1);
+	FCGX_Free(&c.req, 0);
 	relay_worker_free(rw);
 	wk->done = 1;
-	if (!stopping) {
-		/* accept failed for good: wake the main thread to exit */
-		log_msg(LOG_ERR, "FastCGI accept failed: %s", strerror(errno));
-		kill(getpid(), SIGTERM);
-	}
 	return NULL;
+}
+
+/* Sets up s: the epoll set with the listening socket and the stop fd. */
+static int server_init(struct server *s, const struct conf *c,
+		       struct upstream_pool *pool, int listen_fd)
+{
+	struct epoll_event ev;
+	int fl;
+
+	memset(s, 0, sizeof(*s));
+	s->conf = c;
+	s->pool = pool;
+	s->listen_fd = listen_fd;
+	if (peer_list_parse(getenv("FCGI_WEB_SERVER_ADDRS"), &s->peers) != 0) {
+		log_msg(LOG_ERR, "FCGI_WEB_SERVER_ADDRS: not a list of IPv4 addresses");
+		return -1;
+	}
+	fl = fcntl(listen_fd, F_GETFL);
+	if (fl < 0 || fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) != 0) {
+		log_msg(LOG_ERR, "FastCGI socket: %s", strerror(errno));
+		return -1;
+	}
+	s->ep = epoll_create1(EPOLL_CLOEXEC);
+	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->ep < 0 || s->stop_fd < 0) {
+		log_msg(LOG_ERR, "epoll_create1 or eventfd failed: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN; /* level-triggered: wakes every thread */
+	ev.data.fd = s->stop_fd;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->stop_fd, &ev) != 0 ||
+	    watch(s, listen_fd, EPOLL_CTL_ADD) != 0) {
+		log_msg(LOG_ERR, "epoll_ctl failed: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Lets running requests finish, at most c->shutdown_grace_ms. */
+static void server_stop(struct server *s, struct worker *wks, long n)
+{
+	int64_t deadline = upstream_now_ms() + s->conf->shutdown_grace_ms;
+	uint64_t one = 1;
+
+	s->stopping = 1;
+	if (write(s->stop_fd, &one, sizeof(one)) != sizeof(one))
+		log_msg(LOG_ERR, "eventfd write failed: %s", strerror(errno));
+	for (;;) {
+		int all_done = 1;
+
+		for (long i = 0; i < n; i++)
+			all_done &= wks[i].done;
+		if (all_done)
+			break;
+		if (upstream_now_ms() >= deadline) {
+			log_msg(LOG_WARN, "shutdown grace over: exiting with requests running");
+			_exit(0);
+		}
+		usleep(20000);
+	}
+	for (long i = 0; i < n; i++)
+		pthread_join(wks[i].tid, NULL);
 }
 
 int fcgi_run(const struct conf *c, struct upstream_pool *pool, int listen_fd)
 {
+	struct server s;
 	struct worker *wks;
-	struct sigaction sa;
 	sigset_t set;
 	int sig = 0;
 	long n = c->threads;
@@ -150,55 +386,31 @@ int fcgi_run(const struct conf *c, struct upstream_pool *pool, int listen_fd)
 		log_msg(LOG_ERR, "FCGX_Init failed");
 		return 1;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_usr1; /* no SA_RESTART: accept() returns EINTR */
-	sigaction(SIGUSR1, &sa, NULL);
+	if (server_init(&s, c, pool, listen_fd) != 0)
+		return 1;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* inherited by the workers */
 
 	wks = xmalloc((size_t)n * sizeof(*wks));
 	for (long i = 0; i < n; i++) {
-		wks[i].conf = c;
-		wks[i].pool = pool;
-		wks[i].listen_fd = listen_fd;
+		wks[i].srv = &s;
 		wks[i].done = 0;
 		if (pthread_create(&wks[i].tid, NULL, worker_main, &wks[i]) != 0) {
 			log_msg(LOG_ERR, "pthread_create failed: %s", strerror(errno));
 			exit(1);
 		}
 	}
-	sigdelset(&set, SIGUSR1);
 	do {
 		if (sigwait(&set, &sig) != 0)
 			sig = 0;
 	} while (sig != SIGTERM && sig != SIGINT); /* SIGHUP: nothing to reload */
 	log_msg(LOG_INFO, "stopping on signal %d: finishing running requests", sig);
-	stopping = 1;
-	{
-		int64_t deadline = upstream_now_ms() + c->shutdown_grace_ms;
-		for (;;) {
-			int all_done = 1;
-			for (long i = 0; i < n; i++) {
-				if (!wks[i].done) {
-					all_done = 0;
-					pthread_kill(wks[i].tid, SIGUSR1);
-				}
-			}
-			if (all_done)
-				break;
-			if (upstream_now_ms() >= deadline) {
-				log_msg(LOG_WARN, "shutdown grace over: exiting with requests running");
-				_exit(0);
-			}
-			usleep(50000);
-		}
-	}
-	for (long i = 0; i < n; i++)
-		pthread_join(wks[i].tid, NULL);
+	server_stop(&s, wks, n);
 	free(wks);
+	close(s.ep);
+	close(s.stop_fd);
 	return 0;
 }

@@ -95,11 +95,10 @@ for i in $(seq 1 100); do
 	kill -0 "$kj" 2>/dev/null || break
 	sleep 0.05
 done
-# The adapter does not keep FastCGI connections (a parked thread per idle
-# connection would starve the others): it answers, then closes, and a web
-# server reconnects.  So exactly the first request on it is answered.
-check "--threads 4, FCGI_KEEP_CONN: answered, then the connection is closed" \
-	"status 200|" "$(tr '\n' '|' <"$TMPD/keep1.out")"
+# The adapter keeps the connection (FCGI_KEEP_CONN): all three requests are
+# answered on it, one after the other.
+check "--threads 4, FCGI_KEEP_CONN: 3 requests answered on one connection" \
+	"status 200|status 200|status 200|" "$(tr '\n' '|' <"$TMPD/keep1.out")"
 "$PY" "$NETH" fcgi-keep --connect "$AADDR_KEEP" --requests 1 --hold 3 --timeout 3 \
 	>"$TMPD/keep2.out" 2>"$TMPD/keep2.err" &
 kj2=$!
@@ -112,6 +111,22 @@ for i in 1 2 3; do
 done
 check "--threads 4, idle kept connections open: new connections still served (3 of 3)" 3 "$ok"
 wait "$kj" "$kj2" 2>/dev/null
+
+# An idle kept connection holds no thread: one thread serves it and others.
+adapter KEEP1 --upstream "$UP_MAIN" "${RP[@]}" --threads 1
+"$PY" "$NETH" fcgi-keep --connect "$AADDR_KEEP1" --requests 2 --hold 3 --timeout 3 \
+	>"$TMPD/keep3.out" 2>"$TMPD/keep3.err" &
+kj=$!
+for i in $(seq 1 60); do [ "$(grep -c '^status' "$TMPD/keep3.out")" -ge 2 ] && break; sleep 0.05; done
+ok=0
+for i in 1 2 3; do
+	REQ_TIMEOUT=2 raw_req "$AADDR_KEEP1" GET /-/echo >"$TMPD/raw"
+	[ "$(raw_status "$TMPD/raw")" = 200 ] && ok=$((ok + 1))
+done
+check "--threads 1, kept connection: 2 requests answered on it" \
+	"status 200|status 200|" "$(tr '\n' '|' <"$TMPD/keep3.out")"
+check "--threads 1, an idle kept connection open: new connections served (3 of 3)" 3 "$ok"
+wait "$kj" 2>/dev/null
 
 # SIGTERM with an idle kept connection open: the process still ends, status 0.
 for n in 1 2; do
