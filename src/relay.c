@@ -45,6 +45,9 @@ struct xfer {
 	int64_t body_len;   /* CONTENT_LENGTH, -1 when streamed chunked */
 	int64_t start_ms, last_ms;
 	int got_byte;       /* any byte from the upstream yet */
+	int unflushed;      /* bytes wait in the front end's buffer */
+	curl_off_t resp_len; /* the answer's body length, -1 unknown */
+	curl_off_t resp_got; /* body bytes passed on */
 	struct curl_slist *connect_to; /* --upstream.tls.server-name */
 };
 
@@ -93,23 +96,62 @@ void relay_worker_free(struct relay_worker *w)
 	free(w);
 }
 
+/*
+ * When to flush: the front end buffers what it is given; bytes are pushed
+ * at once while more of the answer is to come (an event stream, a long
+ * poll, a body in pieces), and left for the end of the request when the
+ * answer is whole (the header block of a HEAD, a 204 or a 304; the last
+ * byte of a Content-Length body), so a small answer leaves in one write.
+ */
+static int answer_whole(const struct xfer *x)
+{
+	return x->resp_len >= 0 && x->resp_got >= x->resp_len;
+}
+
+/* Writes p[0..n) to the client, flushing unless the answer is whole. */
+static int pass_on(struct xfer *x, const char *p, size_t n)
+{
+	if (x->io->write(x->io->ctx, p, n) != 0)
+		goto gone;
+	if (!answer_whole(x) && x->io->flush(x->io->ctx) != 0)
+		goto gone;
+	x->unflushed = 0;
+	return 0;
+gone:
+	x->client_gone = 1;
+	return -1;
+}
+
+/*
+ * Sends the CGI header block.  Headers that come with the first body
+ * bytes leave with them: on_body() or on_progress() flushes (the latter
+ * once libcurl waits for more, so a long poll's headers are not held).
+ */
 static int send_headers(struct xfer *x)
 {
+	struct relay_worker *w = x->w;
 	enum tf_status s;
+	int code = w->rh.code;
 
 	if (x->headers_sent)
 		return 0;
-	s = resphdr_emit(&x->w->rh, &x->rw, &x->w->out);
+	s = resphdr_emit(&w->rh, &x->rw, &w->out);
 	if (s != TF_OK) {
 		x->hdr_err = s;
 		return -1;
 	}
 	x->headers_sent = 1;
-	if (x->io->write(x->io->ctx, x->w->out.ptr, x->w->out.len) != 0 ||
-	    x->io->flush(x->io->ctx) != 0) {
+	x->resp_got = 0;
+	if (x->head || code == 204 || code == 304)
+		x->resp_len = 0;
+	else if (curl_easy_getinfo(w->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+				   &x->resp_len) != CURLE_OK)
+		x->resp_len = -1;
+	if (x->io->write(x->io->ctx, w->out.ptr, w->out.len) != 0) {
 		x->client_gone = 1;
 		return -1;
 	}
+	x->unflushed = !answer_whole(x);
 	return 0;
 }
 
@@ -138,11 +180,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	x->last_ms = upstream_now_ms();
 	if (!x->headers_sent && send_headers(x) != 0)
 		return 0;
-	if (x->io->write(x->io->ctx, p, len) != 0 || x->io->flush(x->io->ctx) != 0) {
-		x->client_gone = 1;
-		return 0;
-	}
-	return len;
+	x->resp_got += (curl_off_t)len;
+	return pass_on(x, p, len) == 0 ? len : 0;
 }
 
 static size_t on_read(char *p, size_t size, size_t n, void *ud)
@@ -175,7 +214,11 @@ static size_t on_read(char *p, size_t size, size_t n, void *ud)
 	return (size_t)r;
 }
 
-/* Called by libcurl about once a second: the first-byte and idle timeouts. */
+/*
+ * Called by libcurl after each pass over the sockets and at least once a
+ * second while it waits: pushes what send_headers() left in the buffer,
+ * and runs the first-byte and idle timeouts.
+ */
 static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 		       curl_off_t un)
 {
@@ -183,6 +226,13 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	int64_t now = upstream_now_ms();
 
 	(void)dt, (void)dn, (void)ut, (void)un;
+	if (x->unflushed) {
+		x->unflushed = 0;
+		if (x->io->flush(x->io->ctx) != 0) {
+			x->client_gone = 1;
+			return 1;
+		}
+	}
 	if (!x->got_byte && x->c->timeout_first_byte_ms > 0 &&
 	    now - x->start_ms > x->c->timeout_first_byte_ms)
 		x->timed_out = 1;
@@ -514,7 +564,7 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 		if (rc == CURLE_OK && !x.client_gone && x.hdr_err == TF_OK) {
 			if (!x.headers_sent && !w->rh.complete)
 				x.hdr_err = TF_UPSTREAM_HEADER; /* no header block at all */
-			else if (send_headers(&x) == 0 && io->flush(io->ctx) == 0) {
+			else if (send_headers(&x) == 0) { /* the front end's finish flushes */
 				s = TF_OK;
 				break;
 			} else if (x.hdr_err == TF_OK)

@@ -18,59 +18,30 @@ need prometheus
 need_apache_module mpm_event cgid authz_core mime alias env dir setenvif
 
 D="$top_srcdir/deploy/apache-cgi"
-THANOS_ROOTS=/metrics,/-/healthy,/-/ready
 LIMIT=$(sed -n 's/^ *LimitRequestBody  *\([0-9]*\).*/\1/p' "$D/thanos-cgi.conf")
 
-start_prometheus "$PORT" /thanos || finish
-PROM_T=$PROM_PORT
-start_mock --route-prefix /thanos --prefix-header X-Forwarded-Prefix || finish
-MOCK_T=$MOCK_PORT
-start_mock --prefix-header X-Forwarded-Prefix || finish
-MOCK_ROOT=$MOCK_PORT
-
+start_apache_upstreams
 apache_state cgi
 
 echo "# mod_cgid, ScriptAlias /thanos, SetEnv: prometheus"
-apache_up "$D/httpd.conf" "$D/thanos-cgi.conf" UPSTREAM="http://127.0.0.1:$PROM_T" ROUTE_PREFIX=/thanos ROOT_PATHS=
-run_suite "$F" /thanos "http://127.0.0.1:$PROM_T/thanos" prometheus "apache cgi /thanos, prometheus"
-check_apache_log "apache cgi /thanos, prometheus"
-apache_down
+apache_case_prometheus "$D/thanos-cgi.conf" "apache cgi /thanos"
 
 echo "# mod_cgid, ScriptAlias /thanos, SetEnv: mock R=/thanos"
-apache_up "$D/httpd.conf" "$D/thanos-cgi.conf" UPSTREAM="http://127.0.0.1:$MOCK_T" ROUTE_PREFIX=/thanos ROOT_PATHS="$THANOS_ROOTS"
 L="apache cgi /thanos, mock"
-run_suite "$F" /thanos "http://127.0.0.1:$MOCK_T/thanos" mock "$L"
-check_echo_headers "$L" "$F" /thanos
+apache_case_mock "$D/thanos-cgi.conf" "$L"
 check "$L: LimitRequestBody is read from the deploy file" 16777216 "$LIMIT"
 check_body_limit "$L" "$F/thanos/-/echo" "${LIMIT:-16777216}" 413
-check_streaming "$L" "$F" /thanos
-check_chunked_post "$L" "$F/thanos/-/echo"
-check "$L: /metrics goes to the upstream's root" 200 "$(fetch m "$F/thanos/metrics")"
-check_match "$L: /metrics is the upstream's" '^# HELP mock_up' "$(short "$TMPD/m.b")"
-check_apache_log "$L"
-apache_down
+apache_mock_extras "$L"
 
 echo "# mod_cgid, ScriptAlias /thanos, SetEnv: mock in prefix-header mode, R=/"
-apache_up "$D/httpd.conf" "$D/thanos-cgi.conf" UPSTREAM="http://127.0.0.1:$MOCK_ROOT" ROUTE_PREFIX=/ ROOT_PATHS="$THANOS_ROOTS"
-L="apache cgi /thanos, mock R=/ with prefix header"
-run_suite "$F" /thanos "http://127.0.0.1:$MOCK_ROOT" mock "$L"
-check_echo_headers "$L" "$F" /thanos
-check_apache_log "$L"
-apache_down
+apache_case_mock_root "$D/thanos-cgi.conf" "apache cgi /thanos, mock R=/ with prefix header"
 
 echo "# mod_cgid, ScriptAlias /thanos: dead upstream"
-apache_up "$D/httpd.conf" "$D/thanos-cgi.conf" UPSTREAM="$DEAD_UPSTREAM" ROUTE_PREFIX=/thanos ROOT_PATHS="$THANOS_ROOTS"
-check_dead_upstream "apache cgi /thanos" "$F/thanos/api/v1/query?query=up"
-check_match "apache cgi /thanos: the 502 is in Apache's error log" "127\\.0\\.0\\.1:$DEAD_PORT" "$(apache_log_tail 5)"
-apache_down
+apache_case_dead "$D/thanos-cgi.conf" "apache cgi /thanos"
 
 echo "# mod_cgid, ScriptAlias /thanos, PassEnv from Apache's environment: mock R=/"
 apache_up "$D/httpd.conf" "$D/thanos-cgi-passenv.conf" -- \
 	THANOS_FCGI_UPSTREAM="http://127.0.0.1:$MOCK_ROOT" THANOS_FCGI_ROUTE_PREFIX=/ THANOS_FCGI_ROOT_PATHS="$THANOS_ROOTS"
-L="apache cgi /thanos PassEnv, mock R=/ with prefix header"
-run_suite "$F" /thanos "http://127.0.0.1:$MOCK_ROOT" mock "$L"
-check_echo_headers "$L" "$F" /thanos
-check_apache_log "$L"
-apache_down
+apache_mock_root_checks "apache cgi /thanos PassEnv, mock R=/ with prefix header"
 
 finish

@@ -29,12 +29,33 @@
 #       chunked (no Content-Length) reaches the upstream whole.
 #   check_apache_log LABEL
 #       Apache's error log has no crash / segfault / premature-end lines.
+#
+# The cases apache_fcgid.sh and apache_cgi.sh both run, each with one mount
+# template of deploy/ (MOUNT_CONF; httpd.conf is the one next to it) at
+# /thanos, and LABEL the start of every assertion line:
+#
+#   start_apache_upstreams
+#       a Prometheus (route prefix /thanos, external URL at /thanos) and the
+#       mock with R = /thanos and R = /, both in prefix-header mode.  Sets
+#       PROM_T, MOCK_T, MOCK_ROOT.
+#   apache_case_prometheus MOUNT_CONF LABEL
+#       the suite against the Prometheus.
+#   apache_case_mock MOUNT_CONF LABEL ... apache_mock_extras LABEL
+#       the suite and check_echo_headers against the mock R = /thanos; the
+#       caller's own checks may follow while Apache is up, then
+#       apache_mock_extras: streaming, a chunked POST, /metrics at the root.
+#   apache_case_mock_root MOUNT_CONF LABEL
+#       the suite and check_echo_headers against the mock R = / (E != R).
+#   apache_mock_root_checks LABEL
+#       the same against an Apache the caller started (and stops).
+#   apache_case_dead MOUNT_CONF LABEL
+#       check_dead_upstream, and the 502 is in Apache's error log.
 
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
 
 APACHE_MODDIR=/usr/lib/apache2/modules
 need apache2 setsid curl python3 gzip
-[ -x "$THANOS_FCGI_BIN" ] || { fail "thanos-fcgi not built: $THANOS_FCGI_BIN"; finish; }
+need_adapter
 
 # need_apache_module NAME...: fails (never skips) without mod_NAME.so.
 need_apache_module() {
@@ -63,6 +84,7 @@ chmod 755 "$TMPD"
 PORT=$(free_port)
 F="http://127.0.0.1:$PORT"
 APACHE_PID=""
+THANOS_ROOTS=/metrics,/-/healthy,/-/ready
 
 apache_state() {
 	STATE="$TMPD/$1"
@@ -128,12 +150,10 @@ apache_down() {
 # programs' stderr included (mod_cgi, mod_cgid and mod_fcgid send it there).
 apache_log_tail() { tail -n "${1:-20}" "$STATE/logs/error.log"; }
 
-check_body_limit() {
-	local label=$1 url=$2 limit=$3 over=$4 st want
-	head -c "$limit" /dev/urandom >"$TMPD/body.bin"
-	want=$(sha "$TMPD/body.bin")
-	st=$(fetch body "$url" -H 'Content-Type: application/octet-stream' --data-binary "@$TMPD/body.bin")
-	python3 - "$TMPD/body.b" >"$TMPD/body.txt" <<'EOF'
+# echo_body_summary FILE: "METHOD BODY_LEN BODY_SHA256" from a mock /-/echo
+# answer in FILE ("not JSON: ..." when it is not one).
+echo_body_summary() {
+	python3 - "$1" <<'EOF'
 import json, sys
 try:
     d = json.load(open(sys.argv[1]))
@@ -141,6 +161,14 @@ try:
 except Exception as e:
     print("not JSON: %s" % e)
 EOF
+}
+
+check_body_limit() {
+	local label=$1 url=$2 limit=$3 over=$4 st want
+	head -c "$limit" /dev/urandom >"$TMPD/body.bin"
+	want=$(sha "$TMPD/body.bin")
+	st=$(fetch body "$url" -H 'Content-Type: application/octet-stream' --data-binary "@$TMPD/body.bin")
+	echo_body_summary "$TMPD/body.b" >"$TMPD/body.txt"
 	check "$label: POST of $limit bytes (the limit) arrives whole" "200 POST $limit $want" "$st $(cat "$TMPD/body.txt")"
 	head -c $((limit + 1)) /dev/urandom >"$TMPD/body.bin"
 	st=$(fetch body "$url" -H 'Content-Type: application/octet-stream' --data-binary "@$TMPD/body.bin")
@@ -152,14 +180,7 @@ check_chunked_post() {
 	local label=$1 url=$2 st
 	head -c 100000 /dev/urandom >"$TMPD/chunked.bin"
 	st=$(fetch chunked "$url" -H 'Transfer-Encoding: chunked' -H 'Content-Type: application/octet-stream' --data-binary "@$TMPD/chunked.bin")
-	python3 - "$TMPD/chunked.b" >"$TMPD/chunked.txt" <<'EOF'
-import json, sys
-try:
-    d = json.load(open(sys.argv[1]))
-    print(d.get("method"), d.get("body_len"), d.get("body_sha256"))
-except Exception as e:
-    print("not JSON: %s" % e)
-EOF
+	echo_body_summary "$TMPD/chunked.b" >"$TMPD/chunked.txt"
 	check "$label: a chunked POST (no Content-Length) reaches the upstream whole" "200 POST 100000 $(sha "$TMPD/chunked.bin")" "$st $(cat "$TMPD/chunked.txt")"
 }
 
@@ -167,4 +188,75 @@ check_apache_log() {
 	local label=$1 bad
 	bad=$(grep -Ei 'segfault|exit signal|Premature end of script|end of script output before headers|mod_fcgid: error reading|mod_fcgid: read data timeout|unexpected signal|AddressSanitizer|LeakSanitizer' "$STATE/logs/error.log" | head -n 3)
 	check "$label: no crash or broken answer in Apache's error log" "" "$bad"
+}
+
+# --- the cases apache_cgi.sh and apache_fcgid.sh share -------------------------
+
+# start_apache_upstreams: a Prometheus at /thanos and the mock with R =
+# /thanos and R = /.  Sets PROM_T, MOCK_T, MOCK_ROOT; ends the test on failure.
+start_apache_upstreams() {
+	start_prometheus "$PORT" /thanos || finish
+	PROM_T=$PROM_PORT
+	start_mock --route-prefix /thanos --prefix-header X-Forwarded-Prefix || finish
+	MOCK_T=$MOCK_PORT
+	start_mock --prefix-header X-Forwarded-Prefix || finish
+	MOCK_ROOT=$MOCK_PORT
+}
+
+# apache_mount_up MOUNT_CONF KEY=VALUE...: apache_up with the httpd.conf that
+# stands next to MOUNT_CONF in deploy/.
+apache_mount_up() { apache_up "$(dirname "$1")/httpd.conf" "$@"; }
+
+# apache_case_prometheus MOUNT_CONF LABEL: the suite through MOUNT_CONF at
+# /thanos against the Prometheus, then Apache's error log.
+apache_case_prometheus() {
+	apache_mount_up "$1" UPSTREAM="http://127.0.0.1:$PROM_T" ROUTE_PREFIX=/thanos ROOT_PATHS=
+	run_suite "$F" /thanos "http://127.0.0.1:$PROM_T/thanos" prometheus "$2, prometheus"
+	check_apache_log "$2, prometheus"
+	apache_down
+}
+
+# apache_case_mock MOUNT_CONF LABEL: the suite and the forwarded headers
+# through MOUNT_CONF at /thanos against the mock R = /thanos; Apache stays
+# up for the caller's checks and apache_mock_extras.
+apache_case_mock() {
+	apache_mount_up "$1" UPSTREAM="http://127.0.0.1:$MOCK_T" ROUTE_PREFIX=/thanos ROOT_PATHS="$THANOS_ROOTS"
+	run_suite "$F" /thanos "http://127.0.0.1:$MOCK_T/thanos" mock "$2"
+	check_echo_headers "$2" "$F" /thanos
+}
+
+# apache_mock_extras LABEL: after apache_case_mock, streaming, a chunked POST
+# and /metrics at the upstream's root; then Apache's error log, and it stops.
+apache_mock_extras() {
+	check_streaming "$1" "$F" /thanos
+	check_chunked_post "$1" "$F/thanos/-/echo"
+	check "$1: /metrics goes to the upstream's root" 200 "$(fetch m "$F/thanos/metrics")"
+	check_match "$1: /metrics is the upstream's" '^# HELP mock_up' "$(short "$TMPD/m.b")"
+	check_apache_log "$1"
+	apache_down
+}
+
+# apache_mock_root_checks LABEL: the suite and the forwarded headers at
+# /thanos against the mock R = /, Apache's error log; then it stops.
+apache_mock_root_checks() {
+	run_suite "$F" /thanos "http://127.0.0.1:$MOCK_ROOT" mock "$1"
+	check_echo_headers "$1" "$F" /thanos
+	check_apache_log "$1"
+	apache_down
+}
+
+# apache_case_mock_root MOUNT_CONF LABEL: apache_mock_root_checks through
+# MOUNT_CONF with the settings R = / and the Thanos root paths.
+apache_case_mock_root() {
+	apache_mount_up "$1" UPSTREAM="http://127.0.0.1:$MOCK_ROOT" ROUTE_PREFIX=/ ROOT_PATHS="$THANOS_ROOTS"
+	apache_mock_root_checks "$2"
+}
+
+# apache_case_dead MOUNT_CONF LABEL: through MOUNT_CONF at /thanos to a dead
+# upstream: the adapter's 502, also in Apache's error log.
+apache_case_dead() {
+	apache_mount_up "$1" UPSTREAM="$DEAD_UPSTREAM" ROUTE_PREFIX=/thanos ROOT_PATHS="$THANOS_ROOTS"
+	check_dead_upstream "$2" "$F/thanos/api/v1/query?query=up"
+	check_match "$2: the 502 is in Apache's error log" "127\\.0\\.0\\.1:$DEAD_PORT" "$(apache_log_tail 5)"
+	apache_down
 }

@@ -19,53 +19,28 @@ need prometheus
 need_apache_module mpm_event authz_core mime alias env dir setenvif fcgid
 
 D="$top_srcdir/deploy/apache-fcgid"
-THANOS_ROOTS=/metrics,/-/healthy,/-/ready
 MAX_REQUEST_LEN=$(sed -n 's/^FcgidMaxRequestLen  *\([0-9]*\).*/\1/p' "$D/thanos-fcgi.conf")
 
-start_prometheus "$PORT" /thanos || finish
-PROM_T=$PROM_PORT
+start_apache_upstreams
 start_prometheus "$PORT" /monitoring/prometheus || finish
 PROM_MP=$PROM_PORT
-start_mock --route-prefix /thanos --prefix-header X-Forwarded-Prefix || finish
-MOCK_T=$MOCK_PORT
-start_mock --prefix-header X-Forwarded-Prefix || finish
-MOCK_ROOT=$MOCK_PORT
-
 apache_state fcgid
 
 echo "# mod_fcgid at /thanos, FcgidInitialEnv: prometheus"
-apache_up "$D/httpd.conf" "$D/thanos-fcgi.conf" UPSTREAM="http://127.0.0.1:$PROM_T" ROUTE_PREFIX=/thanos ROOT_PATHS=
-run_suite "$F" /thanos "http://127.0.0.1:$PROM_T/thanos" prometheus "apache fcgid /thanos, prometheus"
-check_apache_log "apache fcgid /thanos, prometheus"
-apache_down
+apache_case_prometheus "$D/thanos-fcgi.conf" "apache fcgid /thanos"
 
 echo "# mod_fcgid at /thanos, FcgidInitialEnv: mock R=/thanos"
-apache_up "$D/httpd.conf" "$D/thanos-fcgi.conf" UPSTREAM="http://127.0.0.1:$MOCK_T" ROUTE_PREFIX=/thanos ROOT_PATHS="$THANOS_ROOTS"
 L="apache fcgid /thanos, mock"
-run_suite "$F" /thanos "http://127.0.0.1:$MOCK_T/thanos" mock "$L"
-check_echo_headers "$L" "$F" /thanos
+apache_case_mock "$D/thanos-fcgi.conf" "$L"
 check "$L: FcgidMaxRequestLen is read from the deploy file" 1048576 "$MAX_REQUEST_LEN"
 check_body_limit "$L" "$F/thanos/-/echo" "${MAX_REQUEST_LEN:-131072}" 500
-check_streaming "$L" "$F" /thanos
-check_chunked_post "$L" "$F/thanos/-/echo"
-check "$L: /metrics goes to the upstream's root" 200 "$(fetch m "$F/thanos/metrics")"
-check_match "$L: /metrics is the upstream's" '^# HELP mock_up' "$(short "$TMPD/m.b")"
-check_apache_log "$L"
-apache_down
+apache_mock_extras "$L"
 
 echo "# mod_fcgid at /thanos, FcgidInitialEnv: mock in prefix-header mode, R=/"
-apache_up "$D/httpd.conf" "$D/thanos-fcgi.conf" UPSTREAM="http://127.0.0.1:$MOCK_ROOT" ROUTE_PREFIX=/ ROOT_PATHS="$THANOS_ROOTS"
-L="apache fcgid /thanos, mock R=/ with prefix header"
-run_suite "$F" /thanos "http://127.0.0.1:$MOCK_ROOT" mock "$L"
-check_echo_headers "$L" "$F" /thanos
-check_apache_log "$L"
-apache_down
+apache_case_mock_root "$D/thanos-fcgi.conf" "apache fcgid /thanos, mock R=/ with prefix header"
 
 echo "# mod_fcgid at /thanos: dead upstream"
-apache_up "$D/httpd.conf" "$D/thanos-fcgi.conf" UPSTREAM="$DEAD_UPSTREAM" ROUTE_PREFIX=/thanos ROOT_PATHS="$THANOS_ROOTS"
-check_dead_upstream "apache fcgid /thanos" "$F/thanos/api/v1/query?query=up"
-check_match "apache fcgid /thanos: the 502 is in Apache's error log" "127\\.0\\.0\\.1:$DEAD_PORT" "$(apache_log_tail 5)"
-apache_down
+apache_case_dead "$D/thanos-fcgi.conf" "apache fcgid /thanos"
 
 echo "# mod_fcgid, one program at two mounts, settings per request (SetEnv)"
 apache_up "$D/httpd.conf" "$D/thanos-fcgi-mounts.conf" THANOS_UPSTREAM="http://127.0.0.1:$MOCK_T" PROM_UPSTREAM="http://127.0.0.1:$PROM_MP"

@@ -25,83 +25,20 @@ fi
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/e2e/common.sh"
 need nginx python3 curl
-[ -x "$THANOS_FCGI_BIN" ] || { fail "thanos-fcgi not built: $THANOS_FCGI_BIN"; finish; }
+need_adapter
 
-# One request never waits more than 10 s here (common.sh allows 30): an
-# adapter that stops answering fails the checks without stretching the run.
-ucurl() { curl -s --noproxy '*' --max-time 10 "$@"; }
-
-D="$top_srcdir/deploy/nginx"
-FAULT="$top_srcdir/tests/e2e/fault_upstream.py"
-
-# front_up NAME FCGI_ADDR: nginx from deploy/nginx on a free loopback port,
-# mount /thanos.  Sets PORT_NAME.
-front_up() {
-	local name=$1 addr=$2 d="$TMPD/$1" port
-	port=$(free_port)
-	mkdir -p "$d"
-	render "$D/thanos-fcgi.conf" "$d/thanos-fcgi.conf" &&
-		render "$D/thanos-fcgi-upstream.conf" "$d/thanos-fcgi-upstream.conf" FCGI_ADDR="$addr" &&
-		render "$D/thanos-fcgi-location.conf" "$d/location.conf" MOUNT=/thanos CONFDIR="$d" &&
-		render "$D/nginx.conf" "$d/nginx.conf" USER="$(id -un)" PORT="$port" STATEDIR="$d" \
-			CONFDIR="$d" LOCATION_CONF="$d/location.conf" || { fail "$name: rendering deploy/nginx failed"; return 1; }
-	if ! nginx -t -q -e stderr -p "$d" -c "$d/nginx.conf" >"$d/check.log" 2>&1; then
-		fail "$name: nginx rejects the config: $(head -n 3 "$d/check.log")"
-		return 1
-	fi
-	spawn "$name" nginx -e stderr -p "$d" -c "$d/nginx.conf" -g 'daemon off;'
-	wait_port "$port" 10 || { fail "$name: nginx did not start"; return 1; }
-	eval "PORT_$name=$port"
-}
-
-UP_PORT=$(free_port)
-spawn up python3 "$FAULT" --listen "127.0.0.1:$UP_PORT" --route-prefix /thanos
-wait_port "$UP_PORT" 10 || fail "fault upstream did not start"
-UP="http://127.0.0.1:$UP_PORT"
-
-SOCK="$TMPD/fcgi.sock"
-spawn adapter "$THANOS_FCGI_BIN" --listen "unix:$SOCK" --threads 18 \
-	--upstream "$UP" --web.route-prefix /thanos
-APID=$PID_adapter
-wait_file "$SOCK" 10 || fail "thanos-fcgi did not create $SOCK"
-front_up ngx "unix:$SOCK" || finish
+# Set-up (common.sh); one request never waits more than 10 s (its ucurl).
+start_fault_upstream /thanos
+start_socket_adapter --threads 18 --upstream "$UP" --web.route-prefix /thanos
+nginx_front_up ngx "unix:$SOCK" || finish
 F="http://127.0.0.1:$PORT_ngx"
 
+# now: the time, in seconds with a fraction.
 now() { date +%s.%N; }
 
-# upstream_busy: the answers still in progress at the upstream ("" for none),
-# once they are over or after 3 s.
-upstream_busy() {
-	local i b
-	for i in $(seq 1 60); do
-		b=$(ucurl --max-time 2 "$UP/thanos/stats" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["busy"]))' 2>&1)
-		[ -z "$b" ] && break
-		sleep 0.05
-	done
-	printf '%s' "$b"
-}
-
-DEAD_STREAK=0 MISSES=0
-# after LABEL: the same adapter process serves the next request at once.
-# Three misses in a row, or six in all: the rest of the test is not run.
-after() {
-	local st alive=dead
-	rm -f "$TMPD/ok.b"
-	st=$(ucurl --max-time 3 -o "$TMPD/ok.b" -w '%{http_code}' "$F/thanos/ok")
-	kill -0 "$APID" 2>/dev/null && alive=alive
-	check "$1: then the adapter (pid $APID) still runs and serves the next request" \
-		"alive 200 ok" "$alive $st $(cat "$TMPD/ok.b" 2>/dev/null)"
-	if [ "$alive $st" = "alive 200" ]; then
-		DEAD_STREAK=0
-	else
-		DEAD_STREAK=$((DEAD_STREAK + 1))
-		MISSES=$((MISSES + 1))
-	fi
-	if [ "$DEAD_STREAK" -ge 3 ] || [ "$MISSES" -ge 6 ]; then
-		fail "adapter stopped serving ($MISSES next requests unanswered, $DEAD_STREAK in a row): rest of the test not run"
-		finish
-	fi
-}
+# after LABEL: the same adapter process serves the next request at once
+# (common.sh's adapter_still_serving).
+after() { adapter_still_serving "$1" "$F/thanos/ok"; }
 
 # stopped_within LABEL MARK T_CLOSE: the upstream logged the failed write of
 # a "big" answer after line MARK of its log, within 1 s of T_CLOSE (the
@@ -226,5 +163,5 @@ for i in 1 2; do wait "$(eval echo \$SLOW$i)" 2>/dev/null; done
 stopped_within "slow client killed" "$mark" "$t"
 after "slow clients"
 
-check "the adapter: the same process all along" alive "$(kill -0 "$APID" 2>/dev/null && echo alive || echo dead)"
+check "the adapter: the same process all along" alive "$(adapter_state)"
 finish

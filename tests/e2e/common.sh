@@ -30,6 +30,27 @@
 #   check_dead_upstream LABEL URL
 #       URL goes through a front/adapter pair whose upstream is a closed port
 #       (DEAD_UPSTREAM, set here): asserts a 502 text/plain one-liner.
+#
+# For the fault tests behind nginx (hostile.sh, upstream_faults.sh,
+# client_faults.sh):
+#
+#   need_adapter
+#       fails the test (and finishes it) when $THANOS_FCGI_BIN is not built.
+#   start_fault_upstream ROUTE_PREFIX
+#       tests/e2e/fault_upstream.py --route-prefix ROUTE_PREFIX on a free
+#       loopback port, logging to $TMPD/up.log.  Sets UP_PORT, UP, UP_ROUTE.
+#   start_socket_adapter ARGS...
+#       thanos-fcgi --listen unix:$TMPD/fcgi.sock ARGS.  Sets SOCK, APID.
+#   nginx_front_up NAME FCGI_ADDR [LOCATION_TEMPLATE [SERVER_LINES [KEY=VALUE...]]]
+#       nginx from deploy/nginx (mount /thanos) in $TMPD/NAME on a free
+#       loopback port.  Sets PORT_NAME.
+#   adapter_still_serving LABEL URL
+#       the adapter $APID still runs and URL answers 200 "ok"; too many
+#       misses end the test.
+#   upstream_busy
+#       the answers still in progress at the fault upstream ("" for none).
+#   check_peak_rss LABEL MIB
+#       the adapter's peak RSS (VmHWM) stays under MIB MiB.
 
 if [ -z "${TMPD:-}" ]; then
 	. "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
@@ -51,8 +72,9 @@ DEAD_PORT=$(free_port)
 DEAD_UPSTREAM="http://127.0.0.1:$DEAD_PORT"
 export DEAD_PORT DEAD_UPSTREAM
 
-# ucurl ARGS...: curl that never uses a proxy from the environment.
-ucurl() { curl -s --noproxy '*' --max-time 10 "$@"; }
+# ucurl ARGS...: curl that never uses a proxy from the environment and gives
+# up after UCURL_MAX_TIME seconds (10 unless the test sets it).
+ucurl() { curl -s --noproxy '*' --max-time "${UCURL_MAX_TIME:-10}" "$@"; }
 
 # hdr NAME FILE: the value of the last NAME header in a curl -D dump.
 hdr() {
@@ -459,4 +481,113 @@ run_suite() {
 	suite_methods
 	# a root path (Thanos: sent to the upstream's root; Prometheus: under R)
 	check "$L: ${P}/-/ready answers" 200 "$(fetch ready "$FRONT$P/-/ready")"
+}
+
+# --- nginx, the adapter and the fault upstream (hostile.sh, upstream_faults.sh,
+# client_faults.sh) ---------------------------------------------------------------
+
+# need_adapter: fails the test, and ends it, when the adapter is not built.
+need_adapter() {
+	[ -x "$THANOS_FCGI_BIN" ] || { fail "thanos-fcgi not built: $THANOS_FCGI_BIN"; finish; }
+}
+
+# start_fault_upstream ROUTE_PREFIX: fault_upstream.py as "up" (log in
+# $TMPD/up.log) on a free loopback port.  Sets UP_PORT, UP and UP_ROUTE.
+start_fault_upstream() {
+	UP_ROUTE=$1
+	UP_PORT=$(free_port)
+	UP="http://127.0.0.1:$UP_PORT"
+	spawn up python3 "$top_srcdir/tests/e2e/fault_upstream.py" --listen "127.0.0.1:$UP_PORT" --route-prefix "$UP_ROUTE"
+	wait_port "$UP_PORT" 10 || fail "fault upstream did not start"
+}
+
+# start_socket_adapter ARGS...: thanos-fcgi as "adapter" on the unix socket
+# $TMPD/fcgi.sock with ARGS.  Sets SOCK and APID.
+start_socket_adapter() {
+	SOCK="$TMPD/fcgi.sock"
+	spawn adapter "$THANOS_FCGI_BIN" --listen "unix:$SOCK" "$@"
+	APID=$PID_adapter
+	wait_file "$SOCK" 10 || fail "thanos-fcgi did not create $SOCK"
+}
+
+# nginx_render DIR FCGI_ADDR PORT LOCATION_TEMPLATE SERVER_LINES [KEY=VALUE...]:
+# deploy/nginx rendered into DIR, mount /thanos; the location template gets
+# the KEY=VALUEs; non-empty SERVER_LINES go at server level before it.
+nginx_render() {
+	local d=$1 addr=$2 port=$3 loc=$4 extra=$5 src="$top_srcdir/deploy/nginx" conf
+	shift 5
+	conf="$d/location.conf"
+	render "$src/thanos-fcgi.conf" "$d/thanos-fcgi.conf" &&
+		render "$src/thanos-fcgi-upstream.conf" "$d/thanos-fcgi-upstream.conf" FCGI_ADDR="$addr" &&
+		render "$src/$loc" "$d/location.conf" MOUNT=/thanos CONFDIR="$d" "$@" || return 1
+	if [ -n "$extra" ]; then
+		conf="$d/server.conf"
+		printf '%s\ninclude %s/location.conf;\n' "$extra" "$d" >"$conf" || return 1
+	fi
+	render "$src/nginx.conf" "$d/nginx.conf" USER="$(id -un)" PORT="$port" STATEDIR="$d" \
+		CONFDIR="$d" LOCATION_CONF="$conf"
+}
+
+# nginx_front_up NAME FCGI_ADDR [LOCATION_TEMPLATE [SERVER_LINES [KEY=VALUE...]]]:
+# nginx in $TMPD/NAME on a free loopback port (nginx_render; the template is
+# thanos-fcgi-location.conf unless given).  Sets PORT_NAME.
+nginx_front_up() {
+	local name=$1 addr=$2 loc=${3:-thanos-fcgi-location.conf} extra=${4:-} d="$TMPD/$1" port
+	shift $(($# < 4 ? $# : 4))
+	port=$(free_port)
+	mkdir -p "$d"
+	nginx_render "$d" "$addr" "$port" "$loc" "$extra" "$@" || { fail "$name: rendering deploy/nginx failed"; return 1; }
+	if ! nginx -t -q -e stderr -p "$d" -c "$d/nginx.conf" >"$d/check.log" 2>&1; then
+		fail "$name: nginx rejects the config: $(head -n 3 "$d/check.log")"
+		return 1
+	fi
+	spawn "$name" nginx -e stderr -p "$d" -c "$d/nginx.conf" -g 'daemon off;'
+	wait_port "$port" 10 || { fail "$name: nginx did not start"; return 1; }
+	eval "PORT_$name=$port"
+}
+
+# adapter_state: "alive" while the adapter process $APID runs, else "dead".
+adapter_state() { if kill -0 "$APID" 2>/dev/null; then echo alive; else echo dead; fi; }
+
+# adapter_still_serving LABEL URL: after a fault, the same adapter process
+# runs and URL (its "ok" page through the front) answers 200 "ok" within
+# 3 s.  Three misses in a row, or six in all: the rest of the test is not
+# run (one failure instead of a timeout per request).
+adapter_still_serving() {
+	local st alive
+	rm -f "$TMPD/ok.b"
+	st=$(ucurl --max-time 3 -o "$TMPD/ok.b" -w '%{http_code}' "$2")
+	alive=$(adapter_state)
+	check "$1: then the adapter (pid $APID) still runs and serves the next request" \
+		"alive 200 ok" "$alive $st $(cat "$TMPD/ok.b" 2>/dev/null)"
+	if [ "$alive $st" = "alive 200" ]; then
+		DEAD_STREAK=0
+	else
+		DEAD_STREAK=$((${DEAD_STREAK:-0} + 1))
+		MISSES=$((${MISSES:-0} + 1))
+	fi
+	if [ "${DEAD_STREAK:-0}" -ge 3 ] || [ "${MISSES:-0}" -ge 6 ]; then
+		fail "adapter stopped serving ($MISSES next requests unanswered, $DEAD_STREAK in a row): rest of the test not run"
+		finish
+	fi
+}
+
+# upstream_busy: the answers still in progress at the fault upstream ("" for
+# none), once they are over or after 3 s.
+upstream_busy() {
+	local i b
+	for i in $(seq 1 60); do
+		b=$(ucurl --max-time 2 "$UP$UP_ROUTE/stats" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["busy"]))' 2>&1)
+		[ -z "$b" ] && break
+		sleep 0.05
+	done
+	printf '%s' "$b"
+}
+
+# check_peak_rss LABEL MIB: the adapter's peak RSS (VmHWM) is under MIB MiB.
+check_peak_rss() {
+	local hwm
+	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$APID/status" 2>/dev/null)
+	check "$1: the adapter's peak RSS stays under $2 MiB (VmHWM ${hwm:-?} kB)" yes \
+		"$([ "${hwm:-999999}" -lt $(($2 * 1024)) ] && echo yes || echo "no: ${hwm:-?} kB")"
 }

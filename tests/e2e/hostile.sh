@@ -20,61 +20,26 @@ fi
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/e2e/common.sh"
 need nginx python3 curl
-[ -x "$THANOS_FCGI_BIN" ] || { fail "thanos-fcgi not built: $THANOS_FCGI_BIN"; finish; }
+need_adapter
 
-# One request never waits more than 10 s here (common.sh allows 30): an
-# adapter that stops answering fails the checks without stretching the run.
-ucurl() { curl -s --noproxy '*' --max-time 10 "$@"; }
+# ---- set-up (common.sh; its ucurl never waits more than 10 s) -----------------
 
-D="$top_srcdir/deploy/nginx"
-FAULT="$top_srcdir/tests/e2e/fault_upstream.py"
-
-# ---- set-up -------------------------------------------------------------------
-
-# front_up NAME FCGI_ADDR [SERVER_LINES]: nginx from deploy/nginx (mount
-# /thanos) on a free loopback port; SERVER_LINES (test-only directives) go at
-# server level before the shipped location snippet.  Sets PORT_NAME, PID_NAME.
-front_up() {
-	local name=$1 addr=$2 extra=${3:-} d="$TMPD/$1" port
-	port=$(free_port)
-	mkdir -p "$d"
-	render "$D/thanos-fcgi.conf" "$d/thanos-fcgi.conf" &&
-		render "$D/thanos-fcgi-upstream.conf" "$d/thanos-fcgi-upstream.conf" FCGI_ADDR="$addr" &&
-		render "$D/thanos-fcgi-location.conf" "$d/location.conf" MOUNT=/thanos CONFDIR="$d" &&
-		printf '%s\ninclude %s/location.conf;\n' "$extra" "$d" >"$d/server.conf" &&
-		render "$D/nginx.conf" "$d/nginx.conf" USER="$(id -un)" PORT="$port" STATEDIR="$d" \
-			CONFDIR="$d" LOCATION_CONF="$d/server.conf" || { fail "$name: rendering deploy/nginx failed"; return 1; }
-	if ! nginx -t -q -e stderr -p "$d" -c "$d/nginx.conf" >"$d/check.log" 2>&1; then
-		fail "$name: nginx rejects the config: $(head -n 3 "$d/check.log")"
-		return 1
-	fi
-	spawn "$name" nginx -e stderr -p "$d" -c "$d/nginx.conf" -g 'daemon off;'
-	wait_port "$port" 10 || { fail "$name: nginx did not start"; return 1; }
-	eval "PORT_$name=$port"
-}
-
-UP_PORT=$(free_port)
-spawn up python3 "$FAULT" --listen "127.0.0.1:$UP_PORT" --route-prefix /thanos
+start_fault_upstream /thanos
 TRAP_PORT=$(free_port)
-spawn trap python3 "$FAULT" --listen "127.0.0.1:$TRAP_PORT" --trap
-wait_port "$UP_PORT" 10 || fail "fault upstream did not start"
+spawn trap python3 "$top_srcdir/tests/e2e/fault_upstream.py" --listen "127.0.0.1:$TRAP_PORT" --trap
 wait_port "$TRAP_PORT" 10 || fail "trap listener did not start"
 TRAP="127.0.0.1:$TRAP_PORT"
 TRAP0=$(grep -c '^trap: ' "$TMPD/trap.log") # wait_port's own probe
 
-SOCK="$TMPD/fcgi.sock"
 # --threads 34: each of the two nginx below keeps up to 2 x 8 idle FastCGI
 # connections and each holds a thread (deploy/two-replicas-mtls/thanos-fcgi.conf).
-spawn adapter "$THANOS_FCGI_BIN" --listen "unix:$SOCK" --threads 34 \
-	--upstream "http://127.0.0.1:$UP_PORT" --web.route-prefix /thanos \
+start_socket_adapter --threads 34 --upstream "$UP" --web.route-prefix /thanos \
 	--limits.max-uri-size 2KiB --limits.max-header-size 4KiB --limits.max-body-size 1MiB
-APID=$PID_adapter
-wait_file "$SOCK" 10 || fail "thanos-fcgi did not create $SOCK"
 
 # A: deploy/nginx as shipped.  B: the same with client_max_body_size 64m, so
 # that a body over the adapter's limit gets past nginx to the adapter.
-front_up ngxA "unix:$SOCK" || finish
-front_up ngxB "unix:$SOCK" 'client_max_body_size 64m;' || finish
+nginx_front_up ngxA "unix:$SOCK" || finish
+nginx_front_up ngxB "unix:$SOCK" thanos-fcgi-location.conf 'client_max_body_size 64m;' || finish
 A="http://127.0.0.1:$PORT_ngxA"
 B="http://127.0.0.1:$PORT_ngxB"
 
@@ -139,29 +104,9 @@ who() {
 	esac
 }
 
-DEAD_STREAK=0 MISSES=0
 # still_serving LABEL: after a hostile request, the same adapter process is
-# alive and a normal request through nginx is answered 200 "ok" within 3 s.
-# Three misses in a row, or six in all: the rest of the test is not run
-# (one failure instead of a timeout per request).
-still_serving() {
-	local st alive=dead
-	rm -f "$TMPD/ok.b"
-	st=$(ucurl --max-time 3 -o "$TMPD/ok.b" -w '%{http_code}' "$A/thanos/ok")
-	kill -0 "$APID" 2>/dev/null && alive=alive
-	check "$1: then the adapter (pid $APID) still runs and serves the next request" \
-		"alive 200 ok" "$alive $st $(cat "$TMPD/ok.b" 2>/dev/null)"
-	if [ "$alive $st" = "alive 200" ]; then
-		DEAD_STREAK=0
-	else
-		DEAD_STREAK=$((DEAD_STREAK + 1))
-		MISSES=$((MISSES + 1))
-	fi
-	if [ "$DEAD_STREAK" -ge 3 ] || [ "$MISSES" -ge 6 ]; then
-		fail "adapter stopped serving ($MISSES next requests unanswered, $DEAD_STREAK in a row): rest of the test not run"
-		finish
-	fi
-}
+# alive and a normal request through nginx A is answered 200 "ok" within 3 s.
+still_serving() { adapter_still_serving "$1" "$A/thanos/ok"; }
 
 check "set-up: a normal request through nginx A" "200" "$(fetch ok0 "$A/thanos/ok" --max-time 5)"
 check "set-up: a normal request through nginx B" "200" "$(fetch ok0 "$B/thanos/ok" --max-time 5)"
@@ -336,9 +281,7 @@ check "20 MiB chunked through nginx B: the adapter's 413" "413 thanos-fcgi" "$st
 st=$(fetch body "$B/thanos/echo" -H 'Content-Type: application/octet-stream' --data-binary "@$TMPD/1m1.bin")
 check "1 MiB + 1 byte through nginx B: the adapter's 413" "413 thanos-fcgi" "$st $(head -c 11 "$TMPD/body.b")"
 check "oversized bodies: the upstream saw no request" "$n0" "$(up_requests)"
-hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$APID/status" 2>/dev/null)
-check "oversized bodies: the adapter's peak RSS stays under 32 MiB (VmHWM ${hwm:-?} kB)" yes \
-	"$([ "${hwm:-999999}" -lt 32768 ] && echo yes || echo "no: ${hwm:-?} kB")"
+check_peak_rss "oversized bodies" 32
 st=$(fetch body "$B/thanos/echo" -H 'Content-Type: application/octet-stream' --data-binary "@$TMPD/1m.bin")
 check "exactly 1 MiB through nginx B: passes, whole" "200 1048576 $(sha "$TMPD/1m.bin")" \
 	"$st $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["body_len"], d["body_sha256"])' "$TMPD/body.b" 2>&1)"
@@ -448,6 +391,6 @@ EOF
 check_match "upstream log: requests seen" '^[1-9][0-9]* ' "$out"
 check "upstream log: every path" "all under /thanos/, no dot segment, no control character" "${out#* }"
 check "trap listener: no connection ever" "$TRAP0" "$(grep -c '^trap: ' "$TMPD/trap.log")"
-check "adapter: the same process all along" alive "$(kill -0 "$APID" 2>/dev/null && echo alive || echo dead)"
+check "adapter: the same process all along" alive "$(adapter_state)"
 
 finish

@@ -24,88 +24,38 @@ fi
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/e2e/common.sh"
 need nginx python3 curl
-[ -x "$THANOS_FCGI_BIN" ] || { fail "thanos-fcgi not built: $THANOS_FCGI_BIN"; finish; }
+need_adapter
 
 # One request never waits more than 6 s here (the slowest, the 2 s
 # first-byte timeout, takes 3): an adapter that stops answering fails the
-# checks without stretching the run.
-ucurl() { curl -s --noproxy '*' --max-time 6 "$@"; }
+# checks without stretching the run (common.sh's ucurl).
+# shellcheck disable=SC2034 # read by ucurl, in common.sh
+UCURL_MAX_TIME=6
 
-D="$top_srcdir/deploy/nginx"
-FAULT="$top_srcdir/tests/e2e/fault_upstream.py"
 CANARY="CANARY-root:x:0:0:served-from-disk"
 
-# front_up NAME FCGI_ADDR LOCATION_TEMPLATE [KEY=VALUE...]: nginx from
-# deploy/nginx on a free loopback port, mount /thanos.  Sets PORT_NAME.
-front_up() {
-	local name=$1 addr=$2 loc=$3 d="$TMPD/$1" port
-	shift 3
-	port=$(free_port)
-	mkdir -p "$d/html/etc"
-	printf '%s\n' "$CANARY" >"$d/html/etc/passwd"
-	render "$D/thanos-fcgi.conf" "$d/thanos-fcgi.conf" &&
-		render "$D/thanos-fcgi-upstream.conf" "$d/thanos-fcgi-upstream.conf" FCGI_ADDR="$addr" &&
-		render "$D/$loc" "$d/location.conf" MOUNT=/thanos CONFDIR="$d" "$@" &&
-		render "$D/nginx.conf" "$d/nginx.conf" USER="$(id -un)" PORT="$port" STATEDIR="$d" \
-			CONFDIR="$d" LOCATION_CONF="$d/location.conf" || { fail "$name: rendering deploy/nginx failed"; return 1; }
-	if ! nginx -t -q -e stderr -p "$d" -c "$d/nginx.conf" >"$d/check.log" 2>&1; then
-		fail "$name: nginx rejects the config: $(head -n 3 "$d/check.log")"
-		return 1
-	fi
-	spawn "$name" nginx -e stderr -p "$d" -c "$d/nginx.conf" -g 'daemon off;'
-	wait_port "$port" 10 || { fail "$name: nginx did not start"; return 1; }
-	eval "PORT_$name=$port"
+# canary_front_up NAME FCGI_ADDR LOCATION_TEMPLATE [KEY=VALUE...]: nginx as
+# common.sh's nginx_front_up, with the canary as html/etc/passwd under its
+# prefix.  Sets PORT_NAME.
+canary_front_up() {
+	mkdir -p "$TMPD/$1/html/etc"
+	printf '%s\n' "$CANARY" >"$TMPD/$1/html/etc/passwd"
+	nginx_front_up "$1" "$2" "$3" "" "${@:4}"
 }
 
-UP_PORT=$(free_port)
-spawn up python3 "$FAULT" --listen "127.0.0.1:$UP_PORT" --route-prefix /up
-wait_port "$UP_PORT" 10 || fail "fault upstream did not start"
-UP="http://127.0.0.1:$UP_PORT"
+start_fault_upstream /up
+start_socket_adapter --threads 18 --upstream "$UP" --web.route-prefix /up --upstream.timeout.first-byte 2s
 
-SOCK="$TMPD/fcgi.sock"
-spawn adapter "$THANOS_FCGI_BIN" --listen "unix:$SOCK" --threads 18 \
-	--upstream "$UP" --web.route-prefix /up --upstream.timeout.first-byte 2s
-APID=$PID_adapter
-wait_file "$SOCK" 10 || fail "thanos-fcgi did not create $SOCK"
-
-front_up ngx "unix:$SOCK" thanos-fcgi-location.conf || finish
-front_up dead "unix:$SOCK" thanos-fcgi-location-params.conf \
+canary_front_up ngx "unix:$SOCK" thanos-fcgi-location.conf || finish
+canary_front_up dead "unix:$SOCK" thanos-fcgi-location-params.conf \
 	UPSTREAM="$DEAD_UPSTREAM" ROUTE_PREFIX=/up ROOT_PATHS= || finish
 F="http://127.0.0.1:$PORT_ngx"
 
-# upstream_busy: the answers still in progress at the upstream ("" for none),
-# once they are over or after 3 s.
-upstream_busy() {
-	local i b
-	for i in $(seq 1 60); do
-		b=$(ucurl --max-time 2 "$UP/up/stats" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["busy"]))' 2>&1)
-		[ -z "$b" ] && break
-		sleep 0.05
-	done
-	printf '%s' "$b"
-}
-
-DEAD_STREAK=0 MISSES=0
-# after LABEL: the same adapter process serves the next request at once, and
-# the fault left no transfer open at the upstream.  Three misses in a row,
-# or six in all: the rest of the test is not run.
+# after LABEL: the same adapter process serves the next request at once
+# (common.sh's adapter_still_serving), and the fault left no transfer open
+# at the upstream.
 after() {
-	local st alive=dead
-	rm -f "$TMPD/ok.b"
-	st=$(ucurl --max-time 3 -o "$TMPD/ok.b" -w '%{http_code}' "$F/thanos/ok")
-	kill -0 "$APID" 2>/dev/null && alive=alive
-	check "$1: then the adapter (pid $APID) still runs and serves the next request" \
-		"alive 200 ok" "$alive $st $(cat "$TMPD/ok.b" 2>/dev/null)"
-	if [ "$alive $st" = "alive 200" ]; then
-		DEAD_STREAK=0
-	else
-		DEAD_STREAK=$((DEAD_STREAK + 1))
-		MISSES=$((MISSES + 1))
-	fi
-	if [ "$DEAD_STREAK" -ge 3 ] || [ "$MISSES" -ge 6 ]; then
-		fail "adapter stopped serving ($MISSES next requests unanswered, $DEAD_STREAK in a row): rest of the test not run"
-		finish
-	fi
+	adapter_still_serving "$1" "$F/thanos/ok"
 	check "$1: then no answer is left in progress at the upstream" "" "$(upstream_busy)"
 }
 
@@ -174,9 +124,7 @@ for v in "bighead?mb=16" "longline?mb=16"; do
 	check_match "$v: the adapter stopped reading: the upstream could not send it all" \
 		"write-failed after [0-9]+ bytes" "$(grep -E "${v%%\?*}: (write-failed|sent all)" "$TMPD/up.log" | tail -n 1)"
 done
-hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$APID/status" 2>/dev/null)
-check "megabytes of headers: the adapter's peak RSS stays under 64 MiB (VmHWM ${hwm:-?} kB)" yes \
-	"$([ "${hwm:-999999}" -lt 65536 ] && echo yes || echo "no: ${hwm:-?} kB")"
+check_peak_rss "megabytes of headers" 64
 
 # ---- headers that make a web server act -----------------------------------------------
 echo "# X-Accel-Redirect, X-Sendfile, Status from the upstream"
@@ -237,5 +185,5 @@ for c in te-cl dup-cl; do
 	check "$c: the next 30 requests all get their own answer${bad:+ (one got: $bad)}" 30 "$n"
 done
 
-check "the adapter: the same process all along" alive "$(kill -0 "$APID" 2>/dev/null && echo alive || echo dead)"
+check "the adapter: the same process all along" alive "$(adapter_state)"
 finish

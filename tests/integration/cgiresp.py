@@ -23,8 +23,9 @@
   cgiresp.py timed OUT CMD...
       Runs CMD, copies its stdout to ours, and writes to OUT "FIRST END":
       milliseconds from the start until the first body byte (after the
-      empty line; -1 if none) and until CMD's output ended.  Exits with
-      CMD's status.
+      empty line; -1 if none) and until CMD's output ended; and to OUT.head
+      the milliseconds until the empty line ending the header block (-1 if
+      none).  Exits with CMD's status.
 """
 
 import gzip
@@ -58,7 +59,7 @@ def timed(out, cmd):
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE)
     seen = b""
-    first = -1
+    first = head = -1
     fd = p.stdout.fileno()
     while True:
         data = os.read(fd, 65536)
@@ -68,6 +69,8 @@ def timed(out, cmd):
             seen += data
             for sep in (b"\r\n\r\n", b"\n\n"):
                 i = seen.find(sep)
+                if i >= 0 and head < 0:
+                    head = int((time.monotonic() - t0) * 1000)
                 if i >= 0 and len(seen) > i + len(sep):
                     first = int((time.monotonic() - t0) * 1000)
                     break
@@ -79,6 +82,8 @@ def timed(out, cmd):
     rc = p.wait()
     with open(out, "w") as f:
         f.write("%d %d\n" % (first, end))
+    with open(out + ".head", "w") as f:
+        f.write("%d\n" % head)
     return rc if rc >= 0 else 128 - rc
 
 

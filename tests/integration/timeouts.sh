@@ -67,6 +67,19 @@ REQ_BODY=$TMPD/form.txt raw_req "$AADDR_HANG" POST /api/v1/query \
 check "hanging upstream, POST with a body: 504" 504 "$(raw_status "$TMPD/raw")"
 check_between "hanging upstream, POST: after about 1 s (ms)" 950 2500 "$(($(now_ms) - t0))"
 
+# ---- a header block ahead of a late body -------------------------------------
+
+# A long poll: the upstream sends its headers, then nothing for 1.5 s.  The
+# adapter holds small answers back to send them in one write, but never
+# headers that wait for a body (first-byte 1s: the headers are the first byte).
+REQ_TIMED=1 req FB GET /thanos "/-/bytes?n=100&head_ms=1500"
+check_status "headers, then 1.5 s until the body" 200
+read -r head <"$RESP_TIMING.head"
+read -r first end <"$RESP_TIMING"
+check_match "headers of a late body leave at once (at $head ms)" '^[0-9]{1,3}$' "$head"
+check_match "the late body follows after 1.5 s (at $first ms)" '^1[4-9][0-9]{2}$|^[2-9][0-9]{3}$' "$first"
+check "the late body is whole" 100 "$(rbody_size)"
+
 # ---- connect ------------------------------------------------------------------
 
 timed CONN GET /graph

@@ -26,8 +26,9 @@ Endpoints (R = normalised route prefix, "" for none):
   /metrics, /-/healthy, /-/ready at the root (R/-/ready is a 404)
   R/-/echo                   JSON: method, path, query, headers, header_list,
                              body_len, body_sha256, connection (its number)
-  R/-/bytes?n=N[&chunked=1][&sse=1][&chunk=K&delay_ms=D]
-                             N bytes, byte i = (i*31) % 251, X-Body-Sha256
+  R/-/bytes?n=N[&chunked=1][&sse=1][&chunk=K&delay_ms=D][&head_ms=H]
+                             N bytes, byte i = (i*31) % 251, X-Body-Sha256;
+                             head_ms: the header block alone, then H ms
   R/-/slow?ms=N              sleeps N ms, then 200 "slow\\n"
   R/-/respond?status=S&h=Name:Value...[&body=TEXT]
                              status S with exactly those headers
@@ -570,6 +571,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
+        time.sleep(max(0, self.qint("head_ms", 0)) / 1000.0)
         sent = 0
         for block in pattern_bytes(n):
             for off in range(0, len(block), piece):
