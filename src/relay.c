@@ -26,6 +26,9 @@ struct relay_worker {
 	struct resphdr rh;
 	struct curl_slist *nodes; /* header_list(): reused, never curl's */
 	size_t n_nodes;
+	/* The target the handle's shared options were set for (NULL: none or
+	 * a request's own settings): the next request to it skips the reset. */
+	const struct upstream_target *set_for;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -49,6 +52,7 @@ struct xfer {
 	curl_off_t resp_len; /* the answer's body length, -1 unknown */
 	curl_off_t resp_got; /* body bytes passed on */
 	struct curl_slist *connect_to; /* --upstream.tls.server-name */
+	int shared_pool;    /* the process's replicas, not a request's own */
 };
 
 struct relay_worker *relay_worker_new(const struct conf *c,
@@ -354,38 +358,45 @@ static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
 	CURL *h = w->curl;
 	CURLcode rc;
 
-	rc = upstream_setup(h, x->c, t);
-	if (rc == CURLE_OK && upstream_url(t, x->c, w->path.ptr, w->path.len, &w->url,
-					   &x->connect_to) != 0)
-		rc = CURLE_URL_MALFORMAT;
-	if (rc != CURLE_OK)
-		return rc;
-	if (x->connect_to != NULL)
-		curl_easy_setopt(h, CURLOPT_CONNECT_TO, x->connect_to);
+	/* The options shared by every request to t are set once per worker:
+	 * again only for another target or a request's own settings. */
+	if (w->set_for != t || x->c != w->conf) {
+		w->set_for = NULL;
+		rc = upstream_setup(h, x->c, t);
+		if (rc != CURLE_OK)
+			return rc;
+		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, w->errbuf);
+		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		if (x->c == w->conf && x->shared_pool)
+			w->set_for = t;
+	}
+	if (upstream_url(t, x->c, w->path.ptr, w->path.len, &w->url, &x->connect_to) != 0)
+		return CURLE_URL_MALFORMAT;
+	curl_easy_setopt(h, CURLOPT_CONNECT_TO, x->connect_to);
 	resphdr_reset(&w->rh);
 	w->errbuf[0] = '\0';
 	x->start_ms = x->last_ms = upstream_now_ms();
 	x->got_byte = 0;
 	curl_easy_setopt(h, CURLOPT_URL, w->url.ptr);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, w->errbuf);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_READDATA, x);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+	/* The method: HTTPGET undoes the NOBODY or UPLOAD of the last one. */
+	curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	if (x->head) {
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (has_body) {
 		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(h, CURLOPT_READDATA, x);
 		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body_len);
 	}
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
+			 strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 ? method : NULL);
 	return curl_easy_perform(h);
 }
 
@@ -529,6 +540,7 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 	s = prepare(w, c, params, &x.rw);
 	if (s != TF_OK)
 		goto answer;
+	x.shared_pool = pool == w->pool;
 	x.rw.origins = pool->origins;
 	x.rw.n_origins = pool->n;
 	has_body = body_plan(params, io, method, &body_len, &s);
