@@ -4,7 +4,8 @@
 # An "adapter" is one configuration of thanos-fcgi, reached the way $MODE says:
 #   cgi     the binary runs once per request with the CGI variables in its
 #           environment; settings as THANOS_FCGI_* variables
-#   listen  thanos-fcgi --listen 127.0.0.1:PORT FLAGS..., driven by cgi-fcgi
+#   listen  thanos-fcgi --listen 127.0.0.1:PORT FLAGS..., driven by
+#           fcgi_client.py (cgi-fcgi mis-parses a record header split by a read)
 #   unix    thanos-fcgi --listen unix:$TMPD/NAME.sock FLAGS...
 #   spawn   spawn-fcgi -n -a 127.0.0.1 -p PORT -- thanos-fcgi FLAGS...
 #
@@ -24,7 +25,8 @@
 #                                REQ_TIMED=1 writes "FIRST END" (ms to the
 #                                first body byte, to the end) to $RESP_TIMING;
 #                                REQ_TIMEOUT=S sends SIGTERM after S seconds
-#                                (SIGKILL 2s later);
+#                                (SIGKILL $REQ_KILL seconds later: 2, more
+#                                under valgrind);
 #                                REQ_CUT=N reads N bytes of the answer and
 #                                closes the pipe (a client that goes away).
 # After req: $RESP_FIRST (first line), $RESP_CODE (code of a first
@@ -36,10 +38,18 @@
 #                    "<absent>" when it did not arrive
 #   jget EXPR        EXPR on the JSON body (as d), e.g. jget 'd["path"]'
 #   check_status DESC CODE   the first line is "Status: CODE ..."
+#
+# Under valgrind (tests/memcheck exports UNDER_VALGRIND=1 and points
+# THANOS_FCGI_BIN at a wrapper that runs the binary under valgrind): every
+# time limit of the checks stretches by $SLOWDOWN, a request killed by its
+# timeout gets $REQ_KILL seconds after SIGTERM (not 2) to write its leak
+# report, and at exit every spawned process gets SIGTERM and up to a minute
+# to end by itself before lib.sh's cleanup sends SIGKILL.
 
 HERE_INTEGRATION="$top_srcdir/tests/integration"
 MOCK_PY="$top_srcdir/tests/mock/thanos_mock.py"
 PYHELP="$HERE_INTEGRATION/cgiresp.py"
+FCGI_CLIENT="$HERE_INTEGRATION/fcgi_client.py"
 RESP_RAW="$TMPD/resp.raw"
 RESP_HEAD="$TMPD/resp.head"
 RESP_BODY="$TMPD/resp.body"
@@ -48,6 +58,28 @@ RESP_FIRST=""
 RESP_CODE=""
 RESP_RC=0
 MODE=${MODE:-cgi}
+if [ -n "${UNDER_VALGRIND:-}" ]; then
+	SLOWDOWN=5
+	REQ_KILL=20
+	trap 'stop_gently; cleanup' EXIT
+else
+	SLOWDOWN=1
+	REQ_KILL=2
+fi
+
+# stop_gently: SIGTERM to everything spawned, then waits (up to 60s each) until
+# it has gone: a FastCGI adapter under valgrind writes its leak report
+# after its last request has finished.
+stop_gently() {
+	local p i
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+	for p in $PIDS; do
+		for ((i = 0; i < 600; i++)); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+	done
+}
 
 need python3 curl timeout sha256sum cmp
 # the interpreter itself, not a version manager's shim (called often)
@@ -128,20 +160,20 @@ adapter() {
 		local port
 		port=$(free_port)
 		spawn "adapter_$name" env -u THANOS_FCGI_BIN "${aenv[@]}" "$THANOS_FCGI_BIN" --listen "127.0.0.1:$port" "${flags[@]}"
-		wait_port "$port" || fail "adapter $name (--listen 127.0.0.1:$port) did not start"
+		wait_port "$port" $((10 * SLOWDOWN)) || fail "adapter $name (--listen 127.0.0.1:$port) did not start"
 		eval "AADDR_$name=127.0.0.1:$port"
 		;;
 	unix)
 		local sock="$TMPD/adapter_$name.sock"
 		spawn "adapter_$name" env -u THANOS_FCGI_BIN "${aenv[@]}" "$THANOS_FCGI_BIN" --listen "unix:$sock" "${flags[@]}"
-		wait_file "$sock" || fail "adapter $name (--listen unix:$sock) did not start"
+		wait_file "$sock" $((10 * SLOWDOWN)) || fail "adapter $name (--listen unix:$sock) did not start"
 		eval "AADDR_$name=\$sock"
 		;;
 	spawn)
 		local port
 		port=$(free_port)
 		spawn "adapter_$name" env -u THANOS_FCGI_BIN "${aenv[@]}" spawn-fcgi -n -a 127.0.0.1 -p "$port" -- "$THANOS_FCGI_BIN" "${flags[@]}"
-		wait_port "$port" || fail "adapter $name (spawn-fcgi -p $port) did not start"
+		wait_port "$port" $((10 * SLOWDOWN)) || fail "adapter $name (spawn-fcgi -p $port) did not start"
 		eval "AADDR_$name=127.0.0.1:$port"
 		;;
 	*)
@@ -209,15 +241,15 @@ req() {
 	else
 		local addr
 		eval "addr=\${AADDR_$name:-}"
-		cmd=(env -i "${envl[@]}" cgi-fcgi -bind -connect "$addr")
-		errlog=$TMPD/cgi-fcgi.log
+		cmd=(env -i "${envl[@]}" "$PY" "$FCGI_CLIENT" "$addr")
+		errlog=$TMPD/fcgi-client.log
 	fi
 	if [ -n "${REQ_CUT:-}" ]; then
-		"${wrap[@]}" timeout -k 2 "$REQ_TIMEOUT" "${cmd[@]}" <"$in" 2>>"$errlog" |
+		"${wrap[@]}" timeout -k "$REQ_KILL" "$REQ_TIMEOUT" "${cmd[@]}" <"$in" 2>>"$errlog" |
 			head -c "$REQ_CUT" >"$RESP_RAW"
 		RESP_RC=${PIPESTATUS[0]}
 	else
-		"${wrap[@]}" timeout -k 2 "$REQ_TIMEOUT" "${cmd[@]}" <"$in" >"$RESP_RAW" 2>>"$errlog"
+		"${wrap[@]}" timeout -k "$REQ_KILL" "$REQ_TIMEOUT" "${cmd[@]}" <"$in" >"$RESP_RAW" 2>>"$errlog"
 		RESP_RC=$?
 	fi
 	"$PY" "$PYHELP" split "$RESP_RAW" "$RESP_HEAD" "$RESP_BODY"
@@ -245,6 +277,15 @@ jget() { "$PY" "$PYHELP" json "$RESP_BODY" "$1"; }
 
 # check_status DESC CODE: the response starts with "Status: CODE".
 check_status() { check_match "$1: Status: $2 first" "^Status: $2( |\$)" "$RESP_FIRST"; }
+
+# check_ms DESC MIN MAX MS: MIN <= MS < MAX (a duration in milliseconds).
+check_ms() {
+	if [[ $4 =~ ^[0-9]+$ ]] && [ "$4" -ge "$2" ] && [ "$4" -lt "$3" ]; then
+		pass "$1"
+	else
+		fail "$1: '$4' ms, want at least $2 and under $3"
+	fi
+}
 
 # check_file DESC WANT_FILE GOT_FILE: byte-for-byte equal files.
 check_file() {

@@ -1,12 +1,12 @@
 #!/bin/bash
 # tests/integration/fcgi.sh: thanos-fcgi on its own FastCGI socket
-# (--listen 127.0.0.1:PORT, then --listen unix:PATH), driven by cgi-fcgi,
+# (--listen 127.0.0.1:PORT, then --listen unix:PATH), driven by fcgi_client.py,
 # against the mock Thanos (tests/mock).
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/common.sh"
 . "$top_srcdir/tests/integration/suite.sh"
-need cgi-fcgi
+need python3
 [ -x "$THANOS_FCGI_BIN" ] || { fail "no binary at $THANOS_FCGI_BIN"; finish; }
 
 MODE=listen
@@ -35,7 +35,7 @@ check "unix upstream: query" up "$(jget 'd["query"]')"
 # SIGTERM: the process ends by itself.
 pid=$(adapter_pid A)
 kill -TERM "$pid"
-for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+for i in $(seq 1 $((100 * SLOWDOWN))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 check "SIGTERM ends the --listen process" gone "$(kill -0 "$pid" 2>/dev/null && echo running || echo gone)"
 
 MODE=unix

@@ -1,11 +1,11 @@
 #!/bin/bash
 # tests/integration/spawn.sh: thanos-fcgi under spawn-fcgi (the listening
-# socket on fd 0), driven by cgi-fcgi, against the mock Thanos (tests/mock).
+# socket on fd 0), driven by fcgi_client.py, against the mock Thanos (tests/mock).
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/common.sh"
 . "$top_srcdir/tests/integration/suite.sh"
-need spawn-fcgi cgi-fcgi
+need spawn-fcgi python3
 [ -x "$THANOS_FCGI_BIN" ] || { fail "no binary at $THANOS_FCGI_BIN"; finish; }
 
 MODE=spawn
