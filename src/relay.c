@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "method.h"
 #include "prefix.h"
 #include "reqhdr.h"
 #include "resphdr.h"
@@ -246,24 +247,6 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	return x->timed_out;
 }
 
-static int is_token(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= '0' && *s <= '9') || strchr("!#$%&'*+-.^_`|~", *s)))
-			return 0;
-	return 1;
-}
-
-/* nginx's proxy_next_upstream rule: only these may be sent twice. */
-static int is_idempotent(const char *m)
-{
-	return strcmp(m, "POST") != 0 && strcmp(m, "PATCH") != 0 &&
-	       strcmp(m, "LOCK") != 0;
-}
-
 /* Sends a one-line text answer; only while no header has gone out. */
 static void send_error(struct relay_worker *w, const struct relay_io *io,
 		       int head, int code, const char *line)
@@ -436,7 +419,7 @@ static int may_retry(const struct xfer *x, CURLcode rc, const char *method,
 		return 0;
 	if (upstream_not_sent(rc) || (rc == CURLE_OPERATION_TIMEDOUT && !connected))
 		return 1;
-	return is_idempotent(method) && !x->timed_out &&
+	return method_may_repeat(method) && !x->timed_out &&
 	       (rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR ||
 		rc == CURLE_SEND_ERROR || rc == CURLE_SSL_CONNECT_ERROR);
 }
@@ -532,7 +515,7 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 		buf_appends(&w->msg, err);
 		goto answer;
 	}
-	if (!is_token(method)) {
+	if (!method_is_token(method)) {
 		s = TF_BAD_REQUEST;
 		buf_appends(&w->msg, "bad request method");
 		goto answer;
