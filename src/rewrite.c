@@ -233,16 +233,33 @@ out:
 
 int url_origin(const char *url, struct buf *out)
 {
-	struct buf o;
+	struct buf o, again;
 	size_t n = strlen(url);
 	int ret = -1;
 
 	if (abs_http_tail(url, n) == 0)
 		return -1;
 	buf_init(&o, n + ORIGIN_SLACK);
-	if (parse_abs(url, &o, NULL) == 0 && buf_set(out, o.ptr, o.len) == 0)
-		ret = 0;
+	buf_init(&again, n + ORIGIN_SLACK);
+	if (parse_abs(url, &o, NULL) != 0)
+		goto done;
+	/* curl decodes the host once per parse: "0%36.0" gives "06.0", which
+	 * parses as the IPv4 address 6.0.0.0.  Parse again until the origin is
+	 * its own origin, so every spelling of a host compares equal.  out is
+	 * only set on success. */
+	for (int pass = 0; pass < 3; pass++) {
+		if (parse_abs(o.ptr, &again, NULL) != 0)
+			goto done;
+		if (again.len == o.len && memcmp(again.ptr, o.ptr, o.len) == 0) {
+			ret = buf_set(out, o.ptr, o.len) == 0 ? 0 : -1;
+			goto done;
+		}
+		if (buf_set(&o, again.ptr, again.len) != 0)
+			goto done;
+	}
+done:
 	buf_free(&o);
+	buf_free(&again);
 	return ret;
 }
 

@@ -469,6 +469,9 @@ static const struct {
 	{"http://user:pw@host:1/", "http://host:1"},
 	{"http://h:/x", "http://h:80"},
 	{"http://ex%41mple.com/", "http://example.com:80"},
+	/* fuzz_rewrite: a decoded host that is an IPv4 address in disguise */
+	{"http://0%36.0/z?y#z", "http://6.0.0.0:80"},
+	{"http://06.0/", "http://6.0.0.0:80"},
 	{"https://h?q", "https://h:443"},
 	{"http://h#f", "http://h:80"},
 	{"", NULL},
