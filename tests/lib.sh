@@ -50,6 +50,19 @@ wait_file() {
 	done
 }
 
+# log_count FILE ERE [WANT [SECONDS]]: how many lines of FILE match ERE, once
+# that is at least WANT (default 1) or after SECONDS (default 5): servers
+# write their logs on their own time.
+log_count() {
+	local i=0 max=$(( ${4:-5} * 20 )) n
+	while n=$(grep -c -E -- "$2" "$1" 2>/dev/null) || n=0; [ "$n" -lt "${3:-1}" ]; do
+		i=$((i + 1))
+		[ "$i" -ge "$max" ] && break
+		sleep 0.05
+	done
+	echo "$n"
+}
+
 # spawn NAME CMD...: runs CMD in the background, output to $TMPD/NAME.log.
 spawn() {
 	local name=$1; shift

@@ -29,13 +29,8 @@ TRAP_PORT=$(free_port)
 spawn trap python3 "$top_srcdir/tests/e2e/fault_upstream.py" --listen "127.0.0.1:$TRAP_PORT" --trap
 wait_port "$TRAP_PORT" 10 || fail "trap listener did not start"
 TRAP="127.0.0.1:$TRAP_PORT"
-# wait_port's probe is the trap's one connection so far; the trap logs it on its
-# own time, so wait for that line before taking the count.
-i=0
-while [ "$(grep -c '^trap: ' "$TMPD/trap.log")" -lt 1 ] && [ "$i" -lt 100 ]; do
-	i=$((i + 1)); sleep 0.05
-done
-TRAP0=$(grep -c '^trap: ' "$TMPD/trap.log")
+# wait_port's probe is the trap's one connection so far (logged on its own time).
+TRAP0=$(log_count "$TMPD/trap.log" '^trap: ' 1)
 check "trap listener: only wait_port's probe before the adapter starts" 1 "$TRAP0"
 
 # --threads 34: each of the two nginx below keeps up to 2 x 8 idle FastCGI
