@@ -132,7 +132,8 @@ for i in $(seq 1 20); do
 	worst=$(python3 -c "print(max($worst, ${w#* }))")
 done
 check "20 requests while 2 clients read 64 MiB at 10 KiB/s: all answered" 20 "$n"
-check_match "20 requests while 2 clients read slowly: each within 0.5 s (slowest $worst s)" '^0\.[0-4]' "$worst"
+# (a held-up request waits for --max-time 5; 2 s leaves room for a loaded CI)
+check_match "20 requests while 2 clients read slowly: each within 2 s (slowest $worst s)" '^[01]\.' "$worst"
 par=$(python3 - "$F" <<'EOF'
 import sys, threading, time, urllib.request
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
