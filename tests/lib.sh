@@ -82,6 +82,18 @@ check() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: want '$2', got '$3'"; fi
 }
 
+# check_between DESC MIN MAX GOT: MIN <= GOT <= MAX (integers, e.g. ms).
+check_between() {
+	if [[ $4 =~ ^[0-9]+$ ]] && [ "$4" -ge "$2" ] && [ "$4" -le "$3" ]; then
+		pass "$1 ($4 in [$2, $3])"
+	else
+		fail "$1: want $2..$3, got '$4'"
+	fi
+}
+
+# now_ms: milliseconds since the epoch.
+now_ms() { date +%s%3N; }
+
 # check_match DESC REGEX GOT: extended-regex assertion.
 check_match() {
 	if printf '%s' "$3" | grep -Eq -- "$2"; then pass "$1"; else fail "$1: '$3' does not match /$2/"; fi

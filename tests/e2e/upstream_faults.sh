@@ -70,8 +70,6 @@ dl() {
 	echo "$rc $w"
 }
 
-ms() { echo $(($(date +%s%N) / 1000000)); }
-
 check "set-up: a normal request through nginx" "0 200 3" "$(dl ok0 "$F/thanos/ok")"
 check "set-up: nginx would serve the canary at /etc/passwd (what X-Accel-Redirect: /etc/passwd would give)" \
 	"200 $CANARY" "$(fetch canary "$F/etc/passwd") $(cat "$TMPD/canary.b")"
@@ -87,9 +85,9 @@ after "refused"
 
 # ---- accepts, never answers -------------------------------------------------------
 echo "# upstream accepts and never answers (--upstream.timeout.first-byte 2s)"
-t0=$(ms)
+t0=$(now_ms)
 st=$(fetch hang "$F/thanos/hang")
-t=$(($(ms) - t0))
+t=$(($(now_ms) - t0))
 check "never answers: 504" 504 "$st"
 check_match "never answers: the adapter's answer names the upstream and the timeout" \
 	"^thanos-fcgi: upstream $UP failed: first-byte timeout" "$(short "$TMPD/hang.b")"

@@ -278,14 +278,6 @@ jget() { "$PY" "$PYHELP" json "$RESP_BODY" "$1"; }
 # check_status DESC CODE: the response starts with "Status: CODE".
 check_status() { check_match "$1: Status: $2 first" "^Status: $2( |\$)" "$RESP_FIRST"; }
 
-# check_ms DESC MIN MAX MS: MIN <= MS < MAX (a duration in milliseconds).
-check_ms() {
-	if [[ $4 =~ ^[0-9]+$ ]] && [ "$4" -ge "$2" ] && [ "$4" -lt "$3" ]; then
-		pass "$1"
-	else
-		fail "$1: '$4' ms, want at least $2 and under $3"
-	fi
-}
 
 # check_file DESC WANT_FILE GOT_FILE: byte-for-byte equal files.
 check_file() {
@@ -310,5 +302,3 @@ respond_q() {
 	printf '%s' "$q"
 }
 
-# now_ms: milliseconds since the epoch.
-now_ms() { date +%s%3N; }

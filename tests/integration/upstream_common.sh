@@ -44,11 +44,3 @@ proc_gone() {
 	echo running
 }
 
-# check_between DESC MIN MAX GOT: MIN <= GOT <= MAX (integers, e.g. ms).
-check_between() {
-	if [[ $4 =~ ^[0-9]+$ ]] && [ "$4" -ge "$2" ] && [ "$4" -le "$3" ]; then
-		pass "$1 ($4 in [$2, $3])"
-	else
-		fail "$1: want $2..$3, got '$4'"
-	fi
-}
