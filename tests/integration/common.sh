@@ -278,7 +278,6 @@ jget() { "$PY" "$PYHELP" json "$RESP_BODY" "$1"; }
 # check_status DESC CODE: the response starts with "Status: CODE".
 check_status() { check_match "$1: Status: $2 first" "^Status: $2( |\$)" "$RESP_FIRST"; }
 
-
 # check_file DESC WANT_FILE GOT_FILE: byte-for-byte equal files.
 check_file() {
 	if cmp -s "$2" "$3"; then pass "$1"; else fail "$1: $(basename "$3") differs from $(basename "$2") ($(wc -c <"$3") vs $(wc -c <"$2") bytes)"; fi
@@ -301,4 +300,3 @@ respond_q() {
 	for h in "$@"; do q="$q&h=$(qenc "$h")"; done
 	printf '%s' "$q"
 }
-

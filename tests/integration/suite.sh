@@ -354,7 +354,7 @@ t_errors() {
 	t1=$(now_ms)
 	check_status "hanging upstream" 504
 	check_match "hanging upstream body names it" "127\\.0\\.0\\.1:$MOCK_hang" "$(rbody)"
-	check_between "504 after about 1s" 900 $((8000 * SLOWDOWN)) "$((t1 - t0))"
+	check_between "504 after about 1s (ms)" 900 $((8000 * SLOWDOWN)) "$((t1 - t0))"
 
 	req GARB GET /thanos /graph
 	check_status "garbage upstream" 502
@@ -385,13 +385,13 @@ t_streaming() {
 	read -r first end <"$RESP_TIMING"
 	max=1000
 	[ "$SLOWDOWN" -gt 1 ] && max=$((end - 2000))
-	check_between "event stream: first bytes before the end (at $first of $end ms)" 0 "$max" "$first"
+	check_between "event stream: first bytes before the end of $end ms (ms)" 0 "$max" "$first"
 	check_match "event stream: the mock took its time ($end ms)" '^[0-9]{4,}$' "$end"
 	REQ_TIMED=1 req A GET /thanos "/-/bytes?n=4000&chunk=1000&delay_ms=700"
 	read -r first end <"$RESP_TIMING"
 	max=1000
 	[ "$SLOWDOWN" -gt 1 ] && max=$((end - 1400))
-	check_between "slow Content-Length answer streamed (first byte at $first of $end ms)" 0 "$max" "$first"
+	check_between "slow Content-Length answer streamed: first byte before the end of $end ms (ms)" 0 "$max" "$first"
 
 	req A GET /thanos "/-/reset?after=100000"
 	check_match "reset mid-body: status" '^Status: (200|502)' "$RESP_FIRST"
@@ -444,7 +444,7 @@ t_client_gone() {
 		check_match "client gone: got part of the body" '^[0-9]{1,5}$' "$(rbody_size)"
 	fi
 	t1=$(now_ms)
-	check_between "client gone: the request ended early ($((t1 - t0)) ms)" 0 $((5000 * SLOWDOWN)) "$((t1 - t0))"
+	check_between "client gone: the request ended early (ms)" 0 $((5000 * SLOWDOWN)) "$((t1 - t0))"
 	t0=$(now_ms)
 	REQ_TIMEOUT=15 req GONE GET /thanos /-/healthy
 	t1=$(now_ms)
