@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "relay.h"
 
 static ssize_t cgi_read(void *ctx, char *p, size_t n)
@@ -45,6 +46,18 @@ static void cgi_abort(void *ctx)
 	 * A server that framed the answer with chunked encoding may still end
 	 * it cleanly: a CGI program cannot signal more (README, Limits). */
 	close(1);
+}
+
+void cgi_fail(const char *line)
+{
+	struct buf b;
+
+	buf_init(&b, 4096);
+	if (buf_printf(&b, "Status: 500 Internal Server Error\r\n"
+			   "Content-Type: text/plain; charset=utf-8\r\n"
+			   "Cache-Control: no-store\r\n\r\nthanos-fcgi: %s\n", line) == 0)
+		cgi_write(NULL, b.ptr, b.len);
+	buf_free(&b);
 }
 
 int cgi_run(const struct conf *c, struct upstream_pool *pool, char *const envp[])

@@ -320,14 +320,23 @@ static const char *env_get(char *const envp[], const char *name)
 	return NULL;
 }
 
+/* Where THANOS_FCGI_* variables come from, for vars_pass(). */
+enum vars_from {
+	VARS_PROCESS, /* a process environment: an unknown name is a warning */
+	VARS_CGI,     /* a CGI request's environment: an unknown name is an error */
+	VARS_REQUEST, /* FastCGI request parameters: request options only */
+};
+
 /*
- * Every THANOS_FCGI_* entry of vars (NAME=VALUE); an unknown name is an
- * error.  request: skip the process-only options.  *found counts the
- * options set.
+ * Every THANOS_FCGI_* entry of vars (NAME=VALUE).  An unknown name is an
+ * error, except in a process environment; request parameters skip the
+ * process-only options.  *found counts the options set.
  */
-static int vars_pass(struct conf *c, char *const vars[], int request,
+static int vars_pass(struct conf *c, char *const vars[], enum vars_from from,
 		     int *found, char *err, size_t errlen)
 {
+	int request = from == VARS_REQUEST;
+
 	for (char *const *e = vars; e != NULL && *e != NULL; e++) {
 		const char *eq = strchr(*e, '=');
 		const struct opt *o;
@@ -336,7 +345,7 @@ static int vars_pass(struct conf *c, char *const vars[], int request,
 		if (eq == NULL || strncmp(*e, ENV_PREFIX, ENV_PREFIX_LEN) != 0)
 			continue;
 		o = opt_find(*e, (size_t)(eq - *e), 1);
-		if (o == NULL && !request) {
+		if (o == NULL && from == VARS_PROCESS) {
 			/* The process environment holds whatever the service
 			 * manager or a test harness put there: warn, go on. */
 			log_msg(LOG_WARN, "%.*s: unknown variable, ignored",
@@ -453,8 +462,9 @@ out:
 	return rc;
 }
 
-int conf_load(struct conf *c, int argc, char *const argv[],
-	      char *const envp[], char *err, size_t errlen)
+static int load(struct conf *c, int argc, char *const argv[],
+		char *const envp[], enum vars_from from, char *err,
+		size_t errlen)
 {
 	const char *path = NULL;
 	int r, found = 0;
@@ -474,9 +484,21 @@ int conf_load(struct conf *c, int argc, char *const argv[],
 	if (path != NULL && *path != '\0' &&
 	    file_pass(c, path, err, errlen) != 0)
 		return -1;
-	if (vars_pass(c, envp, 0, &found, err, errlen) != 0)
+	if (vars_pass(c, envp, from, &found, err, errlen) != 0)
 		return -1;
 	return argv_pass(c, argc, argv, 1, NULL, err, errlen);
+}
+
+int conf_load(struct conf *c, int argc, char *const argv[],
+	      char *const envp[], char *err, size_t errlen)
+{
+	return load(c, argc, argv, envp, VARS_PROCESS, err, errlen);
+}
+
+int conf_load_cgi(struct conf *c, int argc, char *const argv[],
+		  char *const envp[], char *err, size_t errlen)
+{
+	return load(c, argc, argv, envp, VARS_CGI, err, errlen);
 }
 
 int conf_overlay(const struct conf *base, char *const params[],
@@ -486,7 +508,7 @@ int conf_overlay(const struct conf *base, char *const params[],
 	int found = 0;
 
 	tmp.owned = NULL; /* base keeps owning its strings */
-	if (vars_pass(&tmp, params, 1, &found, err, errlen) != 0)
+	if (vars_pass(&tmp, params, VARS_REQUEST, &found, err, errlen) != 0)
 		return -1;
 	if (found == 0)
 		return 0;

@@ -28,6 +28,9 @@ struct conf {
 	const char *prefix_header;   /* "" : none */
 	/* how to run */
 	const char *listen;          /* NULL: fd 0 or CGI */
+	const char *listen_mode;     /* octal mode of a unix socket, NULL: umask */
+	const char *listen_group;    /* group of a unix socket, NULL: ours */
+	int64_t client_timeout_ms;   /* a read or write toward the web server */
 	const char *config;          /* config file path or NULL */
 	long threads;                /* worker threads per process, >= 1 */
 	long backlog;                /* listen(2) backlog for --listen */
@@ -46,6 +49,7 @@ struct conf {
 	const char *tls_server_name; /* expected name, NULL: the URL's host */
 	const char *tls_min_version; /* "1.2" or "1.3" */
 	int tls_insecure;            /* 1: do not verify (logged at start) */
+	int error_detail;            /* 1: a 5xx answer carries its cause */
 	/* limits */
 	uint64_t max_body_size;      /* request body, bytes, 0 = unlimited */
 	uint64_t max_uri_size;       /* REQUEST_URI length */
@@ -66,6 +70,11 @@ struct conf {
  */
 int conf_load(struct conf *c, int argc, char *const argv[],
 	      char *const envp[], char *err, size_t errlen);
+
+/* conf_load for a CGI request: envp is the request's environment, so an
+ * unknown THANOS_FCGI_ name (a typo in SetEnv) is an error, not a warning. */
+int conf_load_cgi(struct conf *c, int argc, char *const argv[],
+		  char *const envp[], char *err, size_t errlen);
 
 /*
  * Per-request overrides: params holds the request's parameters (NAME=VALUE).

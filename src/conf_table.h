@@ -38,7 +38,7 @@ struct opt {
 };
 
 /* The number of options: a constant, so arrays can be sized by it. */
-#define CONF_N_OPTS 28
+#define CONF_N_OPTS 32
 extern const struct opt conf_opts[CONF_N_OPTS];
 
 #endif

@@ -16,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -46,15 +47,13 @@ struct worker {
 struct conn {
 	FCGX_Request req;
 	int aborted;
+	int timed_out; /* a read or write waited --client.timeout.idle */
 };
 
-int fcgi_listen(const char *addr, int backlog)
+/* 1 when err (an errno) is --client.timeout.idle running out. */
+static int is_timeout(int err)
 {
-	const char *path = strncmp(addr, "unix:", 5) == 0 ? addr + 5 : addr;
-
-	if (path != addr)
-		unlink(path); /* a stale socket from an earlier run */
-	return FCGX_OpenSocket(path, backlog);
+	return err == EAGAIN || err == EWOULDBLOCK;
 }
 
 static ssize_t fcgi_read(void *ctx, char *p, size_t n)
@@ -62,8 +61,10 @@ static ssize_t fcgi_read(void *ctx, char *p, size_t n)
 	struct conn *c = ctx;
 	int got = FCGX_GetStr(p, n > 65536 ? 65536 : (int)n, c->req.in);
 
-	if (got == 0 && FCGX_GetError(c->req.in) != 0)
+	if (got == 0 && FCGX_GetError(c->req.in) != 0) {
+		c->timed_out |= is_timeout(FCGX_GetError(c->req.in));
 		return -1;
+	}
 	return got;
 }
 
@@ -127,8 +128,10 @@ static int write_records(struct conn *c, const char *p, size_t n)
 			p += len;
 			n -= len;
 		}
-		if (writev_all(c->req.ipcFd, iov, 2 * k) != 0)
+		if (writev_all(c->req.ipcFd, iov, 2 * k) != 0) {
+			c->timed_out |= is_timeout(errno);
 			return -1;
+		}
 	}
 	return 0;
 }
@@ -141,14 +144,20 @@ static int fcgi_write(void *ctx, const char *p, size_t n)
 
 	if (n >= 4096)
 		return write_records(c, p, n);
-	return FCGX_PutStr(p, (int)n, c->req.out) == (int)n ? 0 : -1;
+	if (FCGX_PutStr(p, (int)n, c->req.out) == (int)n)
+		return 0;
+	c->timed_out |= is_timeout(FCGX_GetError(c->req.out));
+	return -1;
 }
 
 static int fcgi_flush(void *ctx)
 {
 	struct conn *c = ctx;
 
-	return FCGX_FFlush(c->req.out) == 0 ? 0 : -1;
+	if (FCGX_FFlush(c->req.out) == 0)
+		return 0;
+	c->timed_out |= is_timeout(FCGX_GetError(c->req.out));
+	return -1;
 }
 
 static void fcgi_abort(void *ctx)
@@ -191,6 +200,20 @@ static void stop_process(struct server *s, const char *why)
 	}
 }
 
+/* Bounds every blocking read and write on fd by --client.timeout.idle. */
+static void set_timeouts(const struct server *s, int fd)
+{
+	int64_t ms = s->conf->client_timeout_ms;
+	struct timeval tv = {.tv_sec = (time_t)(ms / 1000),
+			     .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+
+	if (ms <= 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
+		log_msg(LOG_WARN, "FastCGI setsockopt failed: %s", strerror(errno));
+}
+
 /* Accepts every pending connection and watches each for its first record. */
 static void accept_all(struct server *s)
 {
@@ -219,6 +242,7 @@ static void accept_all(struct server *s)
 		}
 		if (sa.ss_family == AF_INET || sa.ss_family == AF_INET6)
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		set_timeouts(s, fd);
 		if (watch(s, fd, EPOLL_CTL_ADD) != 0) {
 			log_msg(LOG_ERR, "FastCGI epoll_ctl failed: %s", strerror(errno));
 			close(fd);
@@ -235,6 +259,14 @@ static int stdin_done(FCGX_Request *r)
 	return FCGX_GetChar(r->in) == EOF && FCGX_GetError(r->in) == 0;
 }
 
+/* One line when --client.timeout.idle freed a thread. */
+static void log_timeout(const struct server *s, const char *what)
+{
+	log_msg(LOG_WARN, "FastCGI connection closed: the web server sent or took "
+		"nothing of %s for %lld ms (--client.timeout.idle)",
+		what, (long long)s->conf->client_timeout_ms);
+}
+
 /*
  * Serves the request that starts on connection fd, then keeps the
  * connection for the next one (FCGI_KEEP_CONN) by watching it again, or
@@ -247,14 +279,20 @@ static void serve(struct server *s, struct relay_worker *rw,
 	int keep;
 
 	c->aborted = 0;
+	c->timed_out = 0;
 	r->ipcFd = fd;
 	r->keepConnection = 1; /* FCGX_Accept_r's first step must not close fd */
+	errno = 0;
 	if (FCGX_Accept_r(r) < 0) {
 		/* end of the connection, or a bad record: libfcgi closed it */
+		if (is_timeout(errno))
+			log_timeout(s, "a request's start");
 		r->ipcFd = -1;
 		return;
 	}
 	relay_serve(rw, io, r->envp);
+	if (c->timed_out)
+		log_timeout(s, "the request");
 	keep = r->keepConnection;
 	/* With unread input or an abort, libfcgi's own close (which drains
 	 * what the server still sends) is the right one; otherwise we close. */

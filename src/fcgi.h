@@ -7,9 +7,6 @@
 #include "conf.h"
 #include "upstream.h"
 
-/* Opens --listen ("host:port" or "unix:/path"). Returns the fd or -1. */
-int fcgi_listen(const char *addr, int backlog);
-
 /* Serves requests on listen_fd with c->threads threads until SIGTERM or
  * SIGINT, then lets running requests finish (at most c->shutdown_grace_ms).
  * Returns the process exit status. */

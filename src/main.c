@@ -15,12 +15,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <errno.h>
 
 #include "cgi.h"
 #include "conf.h"
 #include "fcgi.h"
+#include "listen.h"
 #include "log.h"
 #include "upstream.h"
 
@@ -36,16 +35,33 @@ static void print_version(void)
 	printf("libfcgi %s\n", FCGI_VERSION_STRING);
 }
 
+/* 1 when this process is a CGI request: a web server's CGI environment
+ * and no FastCGI socket on fd 0. */
+static int is_cgi(void)
+{
+	return (getenv("GATEWAY_INTERFACE") != NULL || getenv("REQUEST_METHOD") != NULL) &&
+	       FCGX_IsCGI();
+}
+
+/* A setting that stops the start: logged; a CGI request is answered too. */
+static void start_failed(int cgi, const char *err)
+{
+	log_msg(LOG_ERR, "%s", err);
+	if (cgi)
+		cgi_fail(err);
+}
+
 int main(int argc, char **argv)
 {
 	struct conf c;
 	struct upstream_pool pool;
 	char err[512];
-	int rc = 2, fd;
+	int rc = 2, fd, cgi;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (conf_load(&c, argc, argv, environ, err, sizeof(err)) != 0) {
-		log_msg(LOG_ERR, "%s", err);
+	cgi = is_cgi();
+	if ((cgi ? conf_load_cgi : conf_load)(&c, argc, argv, environ, err, sizeof(err)) != 0) {
+		start_failed(cgi, err);
 		goto out;
 	}
 	if (c.action == CONF_HELP) {
@@ -65,14 +81,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (upstream_pool_init(&pool, c.upstream, err, sizeof(err)) != 0) {
-		log_msg(LOG_ERR, "%s", err);
+		start_failed(cgi && c.listen == NULL, err);
 		goto out_curl;
 	}
 	upstream_log_config(&c);
 	if (c.listen != NULL && *c.listen != '\0') {
-		fd = fcgi_listen(c.listen, (int)c.backlog);
+		fd = listen_open(&c, err, sizeof(err));
 		if (fd < 0) {
-			log_msg(LOG_ERR, "--listen: cannot listen on '%s': %s", c.listen, strerror(errno));
+			log_msg(LOG_ERR, "%s", err);
 			goto out_pool;
 		}
 		log_msg(LOG_INFO, "listening on %s, %ld thread(s), upstream %s",
@@ -80,7 +96,7 @@ int main(int argc, char **argv)
 		rc = fcgi_run(&c, &pool, fd);
 	} else if (!FCGX_IsCGI()) {
 		rc = fcgi_run(&c, &pool, 0);
-	} else if (getenv("GATEWAY_INTERFACE") != NULL || getenv("REQUEST_METHOD") != NULL) {
+	} else if (cgi) {
 		/* libfcgi's probe installed a SIGTERM handler that only sets a
 		 * flag: a CGI program must die when its server says so. */
 		signal(SIGTERM, SIG_DFL);

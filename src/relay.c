@@ -44,6 +44,7 @@ struct xfer {
 	int client_gone;
 	int timed_out;      /* first-byte or idle timeout hit */
 	int body_too_large;
+	int body_short;     /* the body ended before CONTENT_LENGTH */
 	enum tf_status hdr_err;
 	uint64_t body_read, body_max;
 	int64_t body_len;   /* CONTENT_LENGTH, -1 when streamed chunked */
@@ -183,6 +184,10 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	size_t len = size * n;
 
 	x->last_ms = upstream_now_ms();
+	if (!x->w->rh.complete) { /* a body before a final header block */
+		x->hdr_err = TF_UPSTREAM_HEADER;
+		return 0;
+	}
 	if (!x->headers_sent && send_headers(x) != 0)
 		return 0;
 	x->resp_got += (curl_off_t)len;
@@ -203,9 +208,9 @@ static size_t on_read(char *p, size_t size, size_t n, void *ud)
 		return 0;
 	r = x->io->read(x->io->ctx, p, want);
 	if (r == 0 && x->body_len >= 0) {
-		r = -1; /* the body ended before CONTENT_LENGTH: never wait */
+		x->body_short = 1; /* ended before CONTENT_LENGTH: never wait */
+		return CURL_READFUNC_ABORT;
 	}
-
 	if (r < 0) {
 		x->client_gone = 1;
 		return CURL_READFUNC_ABORT;
@@ -247,12 +252,22 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	return x->timed_out;
 }
 
-/* Sends a one-line text answer; only while no header has gone out. */
+/*
+ * Sends a one-line text answer; only while no header has gone out.  A 5xx
+ * says only what failed ("upstream failed"): the cause (the upstream's URL,
+ * libcurl's words) is for the log, and for the client too with
+ * --web.error-detail.  A 4xx and a bad per-request setting (500) say what
+ * is wrong with the request or the setting: that is all they name.
+ */
 static void send_error(struct relay_worker *w, const struct relay_io *io,
-		       int head, int code, const char *line)
+		       int head, enum tf_status s, const char *cause)
 {
 	struct buf *b = &w->out;
+	int code = status_http(s);
+	const char *line = cause;
 
+	if (code >= 500 && s != TF_CONFIG && !w->conf->error_detail)
+		line = status_str(s);
 	buf_reset(b);
 	if (buf_printf(b, "Status: %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
 			  "Content-Length: %zu\r\nCache-Control: no-store\r\n\r\n%s%s\n",
@@ -280,26 +295,39 @@ static void external_url_split(const char *url, struct buf *origin,
 	*path = p;
 }
 
-/* Body to send: sets *len (-1 unknown, chunked) and returns 1, or 0 none. */
+/*
+ * Body to send: sets *len (-1 unknown, chunked) and returns 1, or 0 none.
+ * A body goes with the client's method whatever it is (attempt() names
+ * the method, so an upload is never libcurl's PUT); only HEAD cannot
+ * carry one (TF_BAD_REQUEST), nor a CONTENT_LENGTH that is not digits.
+ */
 static int body_plan(char *const params[], const struct relay_io *io,
-		     const char *method, int64_t *len, enum tf_status *err)
+		     const char *method, int64_t *len, enum tf_status *err,
+		     const char **why)
 {
 	const char *cl = param_get(params, "CONTENT_LENGTH");
 	const char *te = param_get(params, "HTTP_TRANSFER_ENCODING");
 	uint64_t v;
+	int has;
 
 	*err = TF_OK;
+	*len = -1;
 	if (cl != NULL && *cl != '\0') {
 		if (units_size(cl, &v) != 0 || v > INT64_MAX || strspn(cl, "0123456789") != strlen(cl)) {
-			*err = TF_BAD_REQUEST;
+			*err = TF_BAD_REQUEST, *why = "bad CONTENT_LENGTH";
 			return 0;
 		}
 		*len = (int64_t)v;
-		return v > 0 || strcmp(method, "POST") == 0 ||
-		       strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
+		has = v > 0 || strcmp(method, "POST") == 0 ||
+		      strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
+	} else {
+		has = te != NULL && io->can_stream_body;
 	}
-	*len = -1;
-	return te != NULL && io->can_stream_body;
+	if (has && strcmp(method, "HEAD") == 0) {
+		*err = TF_BAD_REQUEST, *why = "a request body on HEAD";
+		return 0;
+	}
+	return has;
 }
 
 /*
@@ -378,8 +406,11 @@ static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
 		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body_len);
 	}
+	/* Named whenever there is a body: libcurl's method for an upload is
+	 * PUT, which would turn a GET with a body into a PUT upstream. */
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
-			 strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 ? method : NULL);
+			 has_body || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+				 ? method : NULL);
 	return curl_easy_perform(h);
 }
 
@@ -393,17 +424,19 @@ static enum tf_status failure(struct xfer *x, const struct upstream_target *t,
 
 	if (x->client_gone)
 		return TF_CLIENT_GONE;
-	if (x->body_too_large)
+	if (x->body_short)
+		s = TF_BAD_REQUEST, why = "request body ended before CONTENT_LENGTH";
+	else if (x->body_too_large)
 		s = TF_BODY_TOO_LARGE, why = "request body over --limits.max-body-size";
 	else if (x->hdr_err != TF_OK)
-		s = x->hdr_err, why = "malformed or oversized response header";
+		s = x->hdr_err, why = w->rh.why ? w->rh.why : "malformed or oversized response header";
 	else if (x->timed_out || rc == CURLE_OPERATION_TIMEDOUT)
 		s = TF_TIMEOUT, why = x->timed_out ? (x->got_byte ? "idle timeout" : "first-byte timeout") : why;
 	else
 		s = TF_UPSTREAM;
 	if (w->msg.len > 0)
 		buf_append(&w->msg, "; ", 2);
-	if (s == TF_BODY_TOO_LARGE)
+	if (s == TF_BODY_TOO_LARGE || s == TF_BAD_REQUEST)
 		buf_appends(&w->msg, why);
 	else
 		buf_printf(&w->msg, "upstream %s failed: %s", t->url, why);
@@ -415,7 +448,7 @@ static int may_retry(const struct xfer *x, CURLcode rc, const char *method,
 		     int connected)
 {
 	if (x->headers_sent || x->client_gone || x->body_read > 0 ||
-	    x->body_too_large || x->hdr_err != TF_OK)
+	    x->body_too_large || x->body_short || x->hdr_err != TF_OK)
 		return 0;
 	if (upstream_not_sent(rc) || (rc == CURLE_OPERATION_TIMEDOUT && !connected))
 		return 1;
@@ -486,6 +519,7 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 	int has_body, own_pool = 0;
 	int64_t body_len = -1;
 	enum tf_status s;
+	const char *why = NULL;
 	char err[512];
 	int r;
 
@@ -526,15 +560,14 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 	x.shared_pool = pool == w->pool;
 	x.rw.origins = pool->origins;
 	x.rw.n_origins = pool->n;
-	has_body = body_plan(params, io, method, &body_len, &s);
+	has_body = body_plan(params, io, method, &body_len, &s, &why);
 	x.body_max = c->max_body_size;
 	x.body_len = body_len;
 	if (s == TF_OK && c->max_body_size > 0 && body_len > 0 &&
 	    (uint64_t)body_len > c->max_body_size)
-		s = TF_BODY_TOO_LARGE;
+		s = TF_BODY_TOO_LARGE, why = "request body over --limits.max-body-size";
 	if (s != TF_OK) {
-		buf_appends(&w->msg, s == TF_BODY_TOO_LARGE ? "request body over --limits.max-body-size"
-							    : "bad CONTENT_LENGTH");
+		buf_appends(&w->msg, why);
 		goto answer;
 	}
 	hl = header_list(w, param_get(params, "HTTP_ACCEPT") != NULL);
@@ -576,7 +609,7 @@ answer:
 	if (s != TF_OK && s != TF_CLIENT_GONE) {
 		log_msg(LOG_ERR, "%s %s failed: %s", method, uri ? uri : "-", buf_str(&w->msg));
 		if (!x.headers_sent)
-			send_error(w, io, x.head, status_http(s), buf_str(&w->msg));
+			send_error(w, io, x.head, s, buf_str(&w->msg));
 		else if (io->abort != NULL)
 			io->abort(io->ctx);
 	} else if (s == TF_CLIENT_GONE) {

@@ -86,16 +86,32 @@ static int header_name(const char *s, size_t n, struct buf *out)
 	return 0;
 }
 
-static int has_crlf(const char *v)
+/* 1 when a value holds a control character other than HTAB (CR, LF, NUL
+ * cannot reach us; \x01, \x0b, \x0c, DEL can): nginx refuses them too. */
+static int has_ctl(const char *v)
 {
-	return strpbrk(v, "\r\n") != NULL;
+	for (; *v != '\0'; v++)
+		if (((unsigned char)*v < 0x20 && *v != '\t') || *v == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* 1 when any of the client's Connection headers (a web server may pass
+ * each as its own HTTP_CONNECTION) names the header (n bytes). */
+static int connection_lists(char *const params[], const char *name, size_t n)
+{
+	for (size_t i = 0; params[i] != NULL; i++)
+		if (strncmp(params[i], "HTTP_CONNECTION=", 16) == 0 &&
+		    http_list_has(params[i] + 16, name, n))
+			return 1;
+	return 0;
 }
 
 /* Appends "Name: value\0". */
 static enum tf_status add(struct buf *out, const char *name, size_t n,
 			  const char *value)
 {
-	if (has_crlf(value))
+	if (has_ctl(value))
 		return TF_BAD_REQUEST;
 	if (buf_append(out, name, n) != 0 || buf_append(out, ": ", 2) != 0 ||
 	    buf_appends(out, value) != 0 || buf_append(out, "", 1) != 0)
@@ -118,7 +134,7 @@ static enum tf_status add_forwarded(char *const params[],
 
 	if (addr == NULL)
 		addr = "";
-	if (has_crlf(addr))
+	if (has_ctl(addr))
 		return TF_BAD_REQUEST;
 	if (xff != NULL && *xff != '\0') {
 		/* the client's list, then the address we saw it come from */
@@ -153,7 +169,6 @@ static enum tf_status add_forwarded(char *const params[],
 enum tf_status reqhdr_build(char *const params[], const struct reqhdr_opts *o,
 			    struct buf *out)
 {
-	const char *conn = param_get(params, "HTTP_CONNECTION");
 	size_t total = 0;
 
 	buf_reset(out);
@@ -172,11 +187,12 @@ enum tf_status reqhdr_build(char *const params[], const struct reqhdr_opts *o,
 			continue;
 		}
 		n = out->len - mark;
-		if (reqhdr_is_dropped(out->ptr + mark, n, conn, o->prefix_header)) {
+		if (reqhdr_is_dropped(out->ptr + mark, n, NULL, o->prefix_header) ||
+		    connection_lists(params, out->ptr + mark, n)) {
 			buf_truncate(out, mark);
 			continue;
 		}
-		if (has_crlf(eq + 1))
+		if (has_ctl(eq + 1))
 			return TF_BAD_REQUEST;
 		if (buf_append(out, ": ", 2) != 0 || buf_appends(out, eq + 1) != 0 ||
 		    buf_append(out, "", 1) != 0)

@@ -5,7 +5,7 @@
  * Forwarded: every HTTP_* parameter as its header (HTTP_ACCEPT_ENCODING ->
  * Accept-Encoding), CONTENT_TYPE as Content-Type.
  * Never forwarded: Host (the upstream's own is used), hop-by-hop headers
- * (Connection and every name it lists, Keep-Alive, TE, Trailer,
+ * (Connection and every name any Connection header lists, Keep-Alive, TE, Trailer,
  * Transfer-Encoding, Upgrade), Proxy and Proxy-* (httpoxy), Expect,
  * Content-Length (the transfer sets it), Forwarded, X-Forwarded-Host,
  * X-Forwarded-Proto, X-Forwarded-Prefix and the configured prefix header
@@ -36,7 +36,8 @@ const char *param_get(char *const params[], const char *name);
  * Appends the header lines for the upstream request to out, each
  * "Name: value" followed by a NUL, and returns TF_OK.
  * TF_HEADERS_TOO_LARGE when the client's headers pass o->max_total or out's
- * max; TF_BAD_REQUEST when a value holds CR or LF.  out is reset first.
+ * max; TF_BAD_REQUEST when a value holds a control character other than
+ * HTAB (CR, LF, \x01, \x0b, \x0c, DEL...).  out is reset first.
  */
 enum tf_status reqhdr_build(char *const params[], const struct reqhdr_opts *o,
 			    struct buf *out);

@@ -283,6 +283,17 @@ int units_check_listen(const char *v, size_t n, const char **why)
 	return 0;
 }
 
+int units_check_mode(const char *v, size_t n, const char **why)
+{
+	*why = "not an octal mode like 0660: ";
+	if (n < 3 || n > 4)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] < '0' || v[i] > '7')
+			return -1;
+	return 0;
+}
+
 int units_check_tls_version(const char *v, size_t n, const char **why)
 {
 	if (n == 3 && (memcmp(v, "1.2", 3) == 0 || memcmp(v, "1.3", 3) == 0))

@@ -53,6 +53,9 @@ int units_check_header(const char *v, size_t n, const char **why);
  * unix:/path. */
 int units_check_listen(const char *v, size_t n, const char **why);
 
+/* A file mode in octal: 3 or 4 digits 0-7 ("660", "0660"). */
+int units_check_mode(const char *v, size_t n, const char **why);
+
 /* A TLS version we accept as a minimum: "1.2" or "1.3". */
 int units_check_tls_version(const char *v, size_t n, const char **why);
 

@@ -162,6 +162,12 @@ static const struct {
 	 {OFF(listen), K_STR, "127.0.0.1:9000", 0}, 0, 0},
 	{"listen.backlog", "THANOS_FCGI_LISTEN_BACKLOG", "512",
 	 {OFF(backlog), K_LONG, NULL, 512}, 0, 0},
+	{"listen.mode", "THANOS_FCGI_LISTEN_MODE", "0660",
+	 {OFF(listen_mode), K_STR, "0660", 0}, 0, 0},
+	{"listen.group", "THANOS_FCGI_LISTEN_GROUP", "www-data",
+	 {OFF(listen_group), K_STR, "www-data", 0}, 0, 0},
+	{"client.timeout.idle", "THANOS_FCGI_CLIENT_TIMEOUT_IDLE", "90s",
+	 {OFF(client_timeout_ms), K_I64, NULL, 90000}, 0, 0},
 	{"config", "THANOS_FCGI_CONFIG", "", {OFF(config), K_STR, NULL, 0}, 0,
 	 1},
 	{"threads", "THANOS_FCGI_THREADS", "8", {OFF(threads), K_LONG, NULL, 8},
@@ -195,6 +201,8 @@ static const struct {
 	{"upstream.tls.insecure-skip-verify",
 	 "THANOS_FCGI_UPSTREAM_TLS_INSECURE_SKIP_VERIFY", "true",
 	 {OFF(tls_insecure), K_INT, NULL, 1}, 1, 0},
+	{"web.error-detail", "THANOS_FCGI_ERROR_DETAIL", "true",
+	 {OFF(error_detail), K_INT, NULL, 1}, 1, 0},
 	{"limits.max-body-size", "THANOS_FCGI_LIMITS_MAX_BODY_SIZE", "0",
 	 {OFF(max_body_size), K_U64, NULL, 0}, 1, 0},
 	{"limits.max-uri-size", "THANOS_FCGI_LIMITS_MAX_URI_SIZE", "16KiB",
@@ -836,6 +844,37 @@ START_TEST(test_unknown_env_ignored)
 }
 END_TEST
 
+/* Under CGI the environment is the request's own: a typo in SetEnv is an
+ * error naming the variable, never a silent fall-back to the default. */
+START_TEST(test_unknown_env_cgi)
+{
+	static char a0[] = "thanos-fcgi", v1[] = "THANOS_FCGI_UPSTREM=http://x:1";
+	char *const argv[] = {a0, NULL};
+	char *const envp[] = {v1, NULL};
+	struct conf c;
+	char err[256] = "";
+
+	ck_assert_int_eq(conf_load_cgi(&c, 1, argv, envp, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "THANOS_FCGI_UPSTREM: unknown variable");
+	conf_free(&c);
+}
+END_TEST
+
+/* A mode that is not octal is refused with the option's name. */
+START_TEST(test_listen_mode_octal)
+{
+	static char a0[] = "thanos-fcgi", a1[] = "--listen.mode", a2[] = "0668";
+	char *const argv[] = {a0, a1, a2, NULL};
+	char *const envp[] = {NULL};
+	struct conf c;
+	char err[256] = "";
+
+	ck_assert_int_eq(conf_load(&c, 3, argv, envp, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--listen.mode: not an octal mode like 0660: '0668'");
+	conf_free(&c);
+}
+END_TEST
+
 /* The README's option reference is the table's own Markdown, verbatim:
  * change an option and this fails until the README follows. */
 START_TEST(test_readme_in_step)
@@ -878,6 +917,8 @@ static Suite *conf_suite(void)
 	TCase *doc = tcase_create("doc");
 
 	tcase_add_test(opt, test_unknown_env_ignored);
+	tcase_add_test(opt, test_unknown_env_cgi);
+	tcase_add_test(opt, test_listen_mode_octal);
 	tcase_add_test(opt, test_readme_in_step);
 	tcase_add_loop_test(opt, test_opt_flag_eq, 0, COUNT(opt_cases));
 	tcase_add_loop_test(opt, test_opt_flag_space, 0, COUNT(opt_cases));
