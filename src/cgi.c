@@ -2,20 +2,53 @@
 #include "cgi.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "relay.h"
+#include "units.h"
+
+/* Body bytes left unread past this, the server gets no answer: draining. */
+#define DRAIN_MAX (16u << 20)
 
 static ssize_t cgi_read(void *ctx, char *p, size_t n)
 {
+	uint64_t *got = ctx;
 	ssize_t r;
 
-	(void)ctx;
 	do
 		r = read(0, p, n);
 	while (r < 0 && errno == EINTR);
+	if (r > 0)
+		*got += (uint64_t)r;
 	return r;
+}
+
+/*
+ * Reads what is left of a CONTENT_LENGTH body (at most DRAIN_MAX) after an
+ * answer that did not need it (a 400, a 413): exiting with it unread makes
+ * the kernel reset the server's socket (mod_cgid), and the server then
+ * loses the answer it had not read yet.
+ */
+static void drain(uint64_t got)
+{
+	const char *cl = getenv("CONTENT_LENGTH");
+	uint64_t want;
+	char tmp[16384];
+
+	if (cl == NULL || units_size(cl, &want) != 0 || want <= got)
+		return;
+	want -= got;
+	if (want > DRAIN_MAX)
+		want = DRAIN_MAX;
+	while (want > 0) {
+		ssize_t r = cgi_read(&got, tmp, want < sizeof(tmp) ? (size_t)want : sizeof(tmp));
+		if (r <= 0)
+			break;
+		want -= (uint64_t)r;
+	}
 }
 
 static int cgi_write(void *ctx, const char *p, size_t n)
@@ -62,8 +95,9 @@ void cgi_fail(const char *line)
 
 int cgi_run(const struct conf *c, struct upstream_pool *pool, char *const envp[])
 {
+	uint64_t got = 0;
 	struct relay_io io = {
-		.ctx = NULL,
+		.ctx = &got,
 		.read = cgi_read,
 		.write = cgi_write,
 		.flush = cgi_flush,
@@ -75,5 +109,7 @@ int cgi_run(const struct conf *c, struct upstream_pool *pool, char *const envp[]
 	enum tf_status s = relay_serve(w, &io, envp);
 
 	relay_worker_free(w);
+	if (s != TF_OK && s != TF_CLIENT_GONE)
+		drain(got);
 	return s == TF_OK ? 0 : (s == TF_CLIENT_GONE ? 0 : 1);
 }

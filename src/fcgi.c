@@ -276,27 +276,31 @@ static void serve(struct server *s, struct relay_worker *rw,
 		  const struct relay_io *io, struct conn *c, int fd)
 {
 	FCGX_Request *r = &c->req;
+	int64_t t0;
 	int keep;
 
 	c->aborted = 0;
 	c->timed_out = 0;
 	r->ipcFd = fd;
 	r->keepConnection = 1; /* FCGX_Accept_r's first step must not close fd */
-	errno = 0;
+	t0 = upstream_now_ms();
 	if (FCGX_Accept_r(r) < 0) {
-		/* end of the connection, or a bad record: libfcgi closed it */
-		if (is_timeout(errno))
+		/* end of the connection, a bad record, or a stall (the read
+		 * timed out): libfcgi closed it */
+		if (s->conf->client_timeout_ms > 0 &&
+		    upstream_now_ms() - t0 >= s->conf->client_timeout_ms)
 			log_timeout(s, "a request's start");
 		r->ipcFd = -1;
 		return;
 	}
 	relay_serve(rw, io, r->envp);
-	if (c->timed_out)
-		log_timeout(s, "the request");
 	keep = r->keepConnection;
 	/* With unread input or an abort, libfcgi's own close (which drains
 	 * what the server still sends) is the right one; otherwise we close. */
 	r->keepConnection = !c->aborted && stdin_done(r);
+	c->timed_out |= is_timeout(FCGX_GetError(r->in));
+	if (c->timed_out)
+		log_timeout(s, "the request");
 	FCGX_Finish_r(r);
 	fd = r->ipcFd;
 	r->ipcFd = -1;

@@ -136,6 +136,24 @@ CASES = {
               "Transfer-Encoding: chunked", "Content-Length: 5"],
     "dup-cl": ["HTTP/1.1 200 OK", "Content-Type: text/plain",
                "Content-Length: {CL}", "Content-Length: 5"],
+    # A Location on a 200 (Apache: a local redirect to its own file) and on
+    # a 404 (Apache: a relative one becomes a 302).
+    "loc200": ["HTTP/1.1 200 OK", "Content-Type: text/plain", "Location: /canary.txt"],
+    "loc404": ["HTTP/1.1 404 Not Found", "Content-Type: text/plain", "Location: canary.txt"],
+    # Framing: lengths that are not one plain number.
+    "cl-huge": ["HTTP/1.1 200 OK", "Content-Type: text/plain",
+                "Content-Length: 99999999999999999999999"],
+    "cl-list": ["HTTP/1.1 200 OK", "Content-Type: text/plain", "Content-Length: {CL}, {CL}"],
+    "cl-plus": ["HTTP/1.1 200 OK", "Content-Type: text/plain", "Content-Length: +{CL}"],
+    "cl-same": ["HTTP/1.1 200 OK", "Content-Type: text/plain",
+                "Content-Length: {CL}", "Content-Length: {CL}"],
+    # The names of a second Connection header are hop-by-hop too.
+    "conn2": ["HTTP/1.1 200 OK", "Content-Type: text/plain", "Connection: keep-alive",
+              "Connection: X-Secret", "X-Secret: leaked"],
+    # An unrequested 101, then a second response head as its "body".
+    "switch101": ["HTTP/1.1 101 Switching Protocols", "Upgrade: h2c", "Connection: Upgrade"],
+    # A status line inside the block.
+    "status-inside": ["HTTP/1.1 200 OK", "Content-Type: text/plain", "HTTP/1.1 204 x:y"],
     # Status lines that are not ones.
     "bad-status": ["HTTP/1.1 2OO OK", "Content-Type: text/plain"],
     "status-cr": ["HTTP/1.1 200 OK\rX-Injected: reason", "Content-Type: text/plain"],
@@ -353,6 +371,9 @@ class Conn:
             if name == "te-cl":
                 self.raw_head(lines + [""])
                 self.send(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+            elif name == "switch101":
+                self.raw_head(lines + [""])
+                self.send(b"HTTP/1.1 200 OK\r\nX-Smuggled: 1\r\nContent-Length: 9\r\n\r\nsmuggled\n")
             else:
                 if not any(ln.lower().startswith("content-length:") for ln in lines):
                     lines.append("Content-Length: %d" % len(body))

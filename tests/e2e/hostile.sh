@@ -225,7 +225,9 @@ X-Foo: a\rX-Injected: cr|400
 X-Foo: a\x00X-Injected: nul|400
 X-Foo: a\r\n X-Injected: fold|400
 X-Foo: a%0d%0aX-Injected:%20pct|200
-X-Foo: a\x01b|200
+X-Foo: a\x01b|400
+X-Foo: a\x0bb|400
+X-Foo: a\x7fb|400
 EOF
 
 # ---- over-long URI and headers -------------------------------------------------

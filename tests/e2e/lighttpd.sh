@@ -28,35 +28,16 @@ start_prometheus "$PORT" /a/b && PROM_AB=$PROM_PORT
 start_mock --route-prefix /thanos --prefix-header X-Forwarded-Prefix && MOCK_T=$MOCK_PORT
 start_mock --prefix-header X-Forwarded-Prefix && MOCK_ROOT=$MOCK_PORT
 
-# front_up SNIPPET KEY=VALUE...: lighttpd.conf + SNIPPET rendered into a new
-# state directory, lighttpd started on $PORT.  Sets LIGHTTPD_PID, STATE.
+# front_up SNIPPET KEY=VALUE...: common.sh's lighttpd_up in a new state
+# directory on $PORT.  Sets LIGHTTPD_PID, STATE.
 front_up() {
-	local snippet=$1
-	shift
 	N=$((N + 1))
 	STATE="$TMPD/lighttpd$N"
-	mkdir -p "$STATE/htdocs"
-	render "$D/$snippet" "$STATE/mount.conf" BIN="$THANOS_FCGI_BIN" RUNDIR="$STATE" "$@" || { fail "render $snippet"; return 1; }
-	render "$D/lighttpd.conf" "$STATE/lighttpd.conf" PORT="$PORT" STATEDIR="$STATE" MOUNT_CONF="$STATE/mount.conf" || { fail "render lighttpd.conf"; return 1; }
-	if ! lighttpd -tt -f "$STATE/lighttpd.conf" >"$STATE/check.log" 2>&1; then
-		fail "lighttpd rejects $snippet: $(head -n 3 "$STATE/check.log")"
-		return 1
-	fi
-	spawn "lighttpd$N" lighttpd -D -f "$STATE/lighttpd.conf"
-	eval "LIGHTTPD_PID=\$PID_lighttpd$N"
-	wait_port "$PORT" 10 || { fail "lighttpd ($snippet) did not start"; return 1; }
+	lighttpd_up "$STATE" "$PORT" "$@"
 }
 
 # front_down: stops lighttpd (and the thanos-fcgi it started) and waits.
-front_down() {
-	kill "$LIGHTTPD_PID" 2>/dev/null
-	wait "$LIGHTTPD_PID" 2>/dev/null
-	local i=0
-	while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && [ "$i" -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
+front_down() { lighttpd_down "$PORT"; }
 
 # spawn_adapter SOCKET ARGS...: thanos-fcgi under spawn-fcgi, as the README
 # says (-n: stay in the foreground so the test can stop it).  Sets ADAPTER_PID.

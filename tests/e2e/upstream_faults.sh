@@ -78,8 +78,8 @@ check "set-up: nginx would serve the canary at /etc/passwd (what X-Accel-Redirec
 echo "# upstream refuses the connection"
 st=$(fetch dead "http://127.0.0.1:$PORT_dead/thanos/api/v1/query?query=up")
 check "refused: 502" 502 "$st"
-check_match "refused: one text/plain line from the adapter naming the upstream" \
-	"^thanos-fcgi: .*127\\.0\\.0\\.1:$DEAD_PORT" "$(short "$TMPD/dead.b")"
+check "refused: one generic text/plain line from the adapter" \
+	"thanos-fcgi: upstream failed " "$(short "$TMPD/dead.b")"
 check "refused: one line" 1 "$(wc -l <"$TMPD/dead.b" | tr -d ' ')"
 after "refused"
 
@@ -89,8 +89,9 @@ t0=$(now_ms)
 st=$(fetch hang "$F/thanos/hang")
 t=$(($(now_ms) - t0))
 check "never answers: 504" 504 "$st"
-check_match "never answers: the adapter's answer names the upstream and the timeout" \
-	"^thanos-fcgi: upstream $UP failed: first-byte timeout" "$(short "$TMPD/hang.b")"
+check "never answers: the adapter's generic answer" "thanos-fcgi: upstream timed out " "$(short "$TMPD/hang.b")"
+check_match "never answers: the log names the upstream and the timeout" \
+	"upstream $UP failed: first-byte timeout" "$(grep ' failed: ' "$TMPD/adapter.log" | tail -n 1)"
 check_match "never answers: 504 after 2 s, not much later ($t ms)" '^(19[5-9][0-9]|2[0-9]{3}|3[0-9]{3})$' "$t"
 after "never answers"
 
@@ -109,7 +110,7 @@ done
 echo "# upstream answers garbage"
 st=$(fetch garbage "$F/thanos/garbage")
 check "garbage: 502" 502 "$st"
-check_match "garbage: the adapter's one line" "^thanos-fcgi: upstream $UP failed" "$(short "$TMPD/garbage.b")"
+check "garbage: the adapter's one line" "thanos-fcgi: upstream failed " "$(short "$TMPD/garbage.b")"
 after "garbage"
 
 # ---- megabytes of headers ------------------------------------------------------------
@@ -117,7 +118,7 @@ echo "# upstream sends megabytes of headers"
 for v in "bighead?mb=16" "longline?mb=16"; do
 	st=$(fetch bighead "$F/thanos/$v")
 	check "$v: 502" 502 "$st"
-	check_match "$v: the adapter's one line" "^thanos-fcgi: upstream $UP failed" "$(short "$TMPD/bighead.b")"
+	check_match "$v: the adapter's one generic line" '^thanos-fcgi: (bad upstream header|upstream failed) $' "$(short "$TMPD/bighead.b")"
 	after "$v"
 	check_match "$v: the adapter stopped reading: the upstream could not send it all" \
 		"write-failed after [0-9]+ bytes" "$(grep -E "${v%%\?*}: (write-failed|sent all)" "$TMPD/up.log" | tail -n 1)"

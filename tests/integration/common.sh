@@ -38,6 +38,8 @@
 #                    "<absent>" when it did not arrive
 #   jget EXPR        EXPR on the JSON body (as d), e.g. jget 'd["path"]'
 #   check_status DESC CODE   the first line is "Status: CODE ..."
+#   last_fail NAME   the adapter's last "... failed: ..." log line (FastCGI
+#                    modes: its own log; CGI: what the requests wrote)
 #
 # Under valgrind (tests/memcheck exports UNDER_VALGRIND=1 and points
 # THANOS_FCGI_BIN at a wrapper that runs the binary under valgrind): every
@@ -259,6 +261,12 @@ req() {
 		RESP_CODE=${BASH_REMATCH[1]}
 	fi
 	echo "# $MODE $name: $method $script$sub -> ${RESP_FIRST:-<nothing>} (rc $RESP_RC)"
+}
+
+last_fail() {
+	local log=$TMPD/adapter_$1.log
+	[ "$MODE" = cgi ] && log=$TMPD/cgi.log
+	grep ' failed: ' "$log" 2>/dev/null | tail -n 1
 }
 
 # rh_all NAME: every value of response header NAME, one a line.

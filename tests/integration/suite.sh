@@ -340,12 +340,14 @@ t_bad_paths() {
 	check "bad paths never reached the upstream" "$before" "$after"
 }
 
-# Upstream failures: 502 / 504 with one line naming the upstream.
+# Upstream failures: 502 / 504 with one generic line; the log names the
+# upstream and the cause.
 t_errors() {
 	req DEAD GET /thanos /graph
 	check_status "dead upstream" 502
 	check_match "dead upstream Content-Type" '^text/plain' "$(rh Content-Type)"
-	check_match "dead upstream body names it" "127\\.0\\.0\\.1:$DEAD_PORT" "$(rbody)"
+	check "dead upstream body is generic" "thanos-fcgi: upstream failed" "$(rbody)"
+	check_match "dead upstream: the log names it" "127\\.0\\.0\\.1:$DEAD_PORT" "$(last_fail DEAD)"
 	check "dead upstream body is one line" 1 "$(wc -l <"$RESP_BODY" | tr -d ' ')"
 
 	local t0 t1
@@ -353,7 +355,8 @@ t_errors() {
 	req HANG GET /thanos /graph
 	t1=$(now_ms)
 	check_status "hanging upstream" 504
-	check_match "hanging upstream body names it" "127\\.0\\.0\\.1:$MOCK_hang" "$(rbody)"
+	check "hanging upstream body is generic" "thanos-fcgi: upstream timed out" "$(rbody)"
+	check_match "hanging upstream: the log names it" "127\\.0\\.0\\.1:$MOCK_hang.*timeout" "$(last_fail HANG)"
 	check_between "504 after about 1s (ms)" 900 $((8000 * SLOWDOWN)) "$((t1 - t0))"
 
 	req GARB GET /thanos /graph
