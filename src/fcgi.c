@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fcgirec.h"
 #include "log.h"
 #include "peer.h"
 #include "relay.h"
@@ -31,6 +33,8 @@ struct server {
 	const struct conf *conf;
 	struct upstream_pool *pool;
 	struct peer_list peers; /* FCGI_WEB_SERVER_ADDRS */
+	size_t params_max;      /* a request's CGI variables, all together */
+	size_t peek_max;        /* its start, records around them included */
 	int listen_fd;
 	int ep;
 	int stop_fd;
@@ -48,6 +52,7 @@ struct conn {
 	FCGX_Request req;
 	int aborted;
 	int timed_out; /* a read or write waited --client.timeout.idle */
+	unsigned char *peek; /* the request's start, for check_start() */
 };
 
 /* 1 when err (an errno) is --client.timeout.idle running out. */
@@ -240,8 +245,13 @@ static void accept_all(struct server *s)
 			close(fd);
 			continue;
 		}
-		if (sa.ss_family == AF_INET || sa.ss_family == AF_INET6)
+		if (sa.ss_family == AF_INET || sa.ss_family == AF_INET6) {
+			/* room for check_start() to see a whole request start */
+			int rcv = (int)(2 * s->peek_max);
+
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+		}
 		set_timeouts(s, fd);
 		if (watch(s, fd, EPOLL_CTL_ADD) != 0) {
 			log_msg(LOG_ERR, "FastCGI epoll_ctl failed: %s", strerror(errno));
@@ -250,13 +260,6 @@ static void accept_all(struct server *s)
 	}
 	if (watch(s, s->listen_fd, EPOLL_CTL_MOD) != 0)
 		stop_process(s, strerror(errno));
-}
-
-/* 1 when the request's FCGI_STDIN has been read to its end, so the next
- * record on the connection starts the next request. */
-static int stdin_done(FCGX_Request *r)
-{
-	return FCGX_GetChar(r->in) == EOF && FCGX_GetError(r->in) == 0;
 }
 
 /* One line when --client.timeout.idle freed a thread. */
@@ -268,6 +271,98 @@ static void log_timeout(const struct server *s, const char *what)
 }
 
 /*
+ * Peeks at fd until p holds want bytes (or the peer's end, or a stall; *got
+ * is what p holds).  A unix socket has SO_PEEK_OFF set: each peek goes on
+ * where the last ended and blocks for new bytes.  A TCP socket waits in
+ * poll() with SO_RCVLOWAT at want (SO_PEEK_OFF on TCP needs Linux 6.10),
+ * then peeks from the start.  Returns 0, or -1 with errno (EAGAIN: the
+ * stall ran past --client.timeout.idle).
+ */
+static int peek_more(int fd, unsigned char *p, size_t *got, size_t want,
+		     int is_unix, int64_t timeout_ms)
+{
+	while (*got < want) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN | POLLRDHUP};
+		int lowat = (int)want;
+		ssize_t n;
+
+		if (!is_unix) {
+			setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat));
+			n = poll(&pf, 1, timeout_ms > 0 ? (int)timeout_ms : -1);
+			if (n == 0)
+				errno = EAGAIN;
+			if (n <= 0 && !(n < 0 && errno == EINTR))
+				return -1;
+		}
+		n = is_unix ? recv(fd, p + *got, want - *got, MSG_PEEK)
+			    : recv(fd, p, want, MSG_PEEK | MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || (!is_unix && errno == EAGAIN)))
+			continue;
+		if (n < 0)
+			return -1;
+		if (is_unix ? n == 0 : (size_t)n <= *got)
+			return 0; /* no more will come */
+		*got = is_unix ? *got + (size_t)n : (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Reads (without taking it) the start of the request on fd, up to the end
+ * of its PARAMS, and has fcgirec check it before libfcgi parses it: libfcgi
+ * only ever gets a whole start that is sound.  Returns 0 to go on, -1 to
+ * close the connection (refused or stalled past --client.timeout.idle:
+ * logged; or ended by the peer before its PARAMS did: a kept connection's
+ * normal end, or nothing libfcgi could serve).
+ */
+static int check_start(const struct server *s, struct conn *c, int fd)
+{
+	struct sockaddr_storage sa;
+	socklen_t salen = sizeof(sa);
+	size_t need = 8, got = 0;
+	const char *why = "the request's start is over the limit";
+	int zero = 0, off = -1, one = 1, rc = -1, is_unix;
+
+	is_unix = getsockname(fd, (struct sockaddr *)&sa, &salen) == 0 && sa.ss_family == AF_UNIX &&
+		  setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)) == 0;
+	while (need <= s->peek_max) {
+		size_t want = need;
+
+		if (peek_more(fd, c->peek, &got, want, is_unix, s->conf->client_timeout_ms) != 0) {
+			if (is_timeout(errno))
+				log_timeout(s, "a request's start");
+			goto out;
+		}
+		switch (fcgirec_check(c->peek, got, s->params_max, &need, &why)) {
+		case FCGIREC_OK:
+			rc = 0;
+			goto out;
+		case FCGIREC_BAD:
+			goto bad;
+		case FCGIREC_MORE:
+			break;
+		}
+		if (got < want) /* the peer's end before the PARAMS' */
+			goto out;
+	}
+bad:
+	log_msg(LOG_WARN, "FastCGI connection refused: %s", why);
+out:
+	if (is_unix)
+		setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off));
+	else
+		setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
+	return rc;
+}
+
+/* 1 when the request's FCGI_STDIN has been read to its end, so the next
+ * record on the connection starts the next request. */
+static int stdin_done(FCGX_Request *r)
+{
+	return FCGX_GetChar(r->in) == EOF && FCGX_GetError(r->in) == 0;
+}
+
+/*
  * Serves the request that starts on connection fd, then keeps the
  * connection for the next one (FCGI_KEEP_CONN) by watching it again, or
  * closes it.  An idle kept connection holds no thread.
@@ -276,20 +371,18 @@ static void serve(struct server *s, struct relay_worker *rw,
 		  const struct relay_io *io, struct conn *c, int fd)
 {
 	FCGX_Request *r = &c->req;
-	int64_t t0;
 	int keep;
 
 	c->aborted = 0;
 	c->timed_out = 0;
+	if (check_start(s, c, fd) != 0) {
+		close(fd);
+		return;
+	}
 	r->ipcFd = fd;
 	r->keepConnection = 1; /* FCGX_Accept_r's first step must not close fd */
-	t0 = upstream_now_ms();
 	if (FCGX_Accept_r(r) < 0) {
-		/* end of the connection, a bad record, or a stall (the read
-		 * timed out): libfcgi closed it */
-		if (s->conf->client_timeout_ms > 0 &&
-		    upstream_now_ms() - t0 >= s->conf->client_timeout_ms)
-			log_timeout(s, "a request's start");
+		/* end of the connection, or a bad record: libfcgi closed it */
 		r->ipcFd = -1;
 		return;
 	}
@@ -327,6 +420,7 @@ static void *worker_main(void *arg)
 	};
 
 	memset(&c, 0, sizeof(c));
+	c.peek = xmalloc(s->peek_max);
 	/* No listening socket for libfcgi: connections come from accept_all(),
 	 * so a failed first read ends in FCGX_Accept_r instead of an accept. */
 	FCGX_InitRequest(&c.req, -1, 0);
@@ -348,6 +442,7 @@ static void *worker_main(void *arg)
 			serve(s, rw, &io, &c, ev.data.fd);
 	}
 	FCGX_Free(&c.req, 0);
+	free(c.peek);
 	relay_worker_free(rw);
 	wk->done = 1;
 	return NULL;
@@ -364,6 +459,10 @@ static int server_init(struct server *s, const struct conf *c,
 	s->conf = c;
 	s->pool = pool;
 	s->listen_fd = listen_fd;
+	/* The CGI variables of a request: its headers, four forms of its URI
+	 * and the rest; and room for the records around them. */
+	s->params_max = c->max_header_size + 4 * c->max_uri_size + 16384;
+	s->peek_max = s->params_max + 65536;
 	if (peer_list_parse(getenv("FCGI_WEB_SERVER_ADDRS"), &s->peers) != 0) {
 		log_msg(LOG_ERR, "FCGI_WEB_SERVER_ADDRS: not a list of IPv4 addresses");
 		return -1;

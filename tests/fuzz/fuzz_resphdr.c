@@ -14,7 +14,8 @@
  * holds no other CR, LF or NUL, header lines are "Name: value" with a token
  * name, the block ends with the one blank line, no hop-by-hop or
  * server-control header gets through (the adapter's own final
- * "X-Accel-Buffering: no" aside); emitting twice, and feeding the same
+ * "X-Accel-Buffering: no" aside; a Location only on a 3xx or 201), the
+ * final code is 200..599, at most one Content-Length, plain digits; emitting twice, and feeding the same
  * block again after resphdr_reset(), give the same bytes.
  */
 #include <stddef.h>
@@ -53,17 +54,22 @@ static int name_is(const char *name, size_t n, const char *lit)
 	return strlen(lit) == n && strncasecmp(name, lit, n) == 0;
 }
 
-static int never_emitted(const char *name, size_t n)
+static int never_emitted(const char *name, size_t n, int code)
 {
 	static const char *const never[] = {
 		"Connection", "Keep-Alive", "TE", "Trailer", "Transfer-Encoding",
-		"Upgrade", "Status", "X-Sendfile", "X-Sendfile2", "X-LIGHTTPD-send-file",
+		"Upgrade", "Status", "X-Sendfile", "X-Sendfile2",
 	};
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
 		if (name_is(name, n, never[i]))
 			return 1;
+	/* Apache turns a Location on anything but a 3xx or 201 into its own
+	 * local redirect or a 302 */
+	if (name_is(name, n, "Location") && !(code == 201 || (code >= 300 && code < 400)))
+		return 1;
 	return (n >= 6 && strncasecmp(name, "Proxy-", 6) == 0) ||
-	       (n >= 8 && strncasecmp(name, "X-Accel-", 8) == 0);
+	       (n >= 8 && strncasecmp(name, "X-Accel-", 8) == 0) ||
+	       (n >= 11 && strncasecmp(name, "X-LIGHTTPD-", 11) == 0);
 }
 
 /* Feeds the block; returns the first error or OK. */
@@ -91,10 +97,10 @@ static void check_block(const struct resphdr *h, const struct buf *out)
 {
 	const char *s = buf_str(out), *p, *end = s + out->len;
 	char want[16];
-	int seen_blank = 0;
+	int seen_blank = 0, n_cl = 0;
 
 	snprintf(want, sizeof(want), "Status: %03d ", h->code);
-	FUZZ_CHECK(h->code >= 200 && h->code <= 999, "final code %d", h->code);
+	FUZZ_CHECK(h->code >= 200 && h->code <= 599, "final code %d", h->code);
 	FUZZ_CHECK(out->len >= 13 && memcmp(s, want, 12) == 0,
 		   "block does not start with \"%s\"", want);
 	FUZZ_CHECK(out->len >= 4 && memcmp(end - 4, "\r\n\r\n", 4) == 0,
@@ -117,11 +123,18 @@ static void check_block(const struct resphdr *h, const struct buf *out)
 			FUZZ_CHECK(n > 0 && n + 2 <= ln && p[n] == ':' && p[n + 1] == ' ',
 				   "not a header line at %zu", (size_t)(p - s));
 			if (lf + 3 != end || !(ln == 21 && memcmp(p, "X-Accel-Buffering: no", 21) == 0))
-				FUZZ_CHECK(!never_emitted(p, n), "emitted \"%.*s\"", (int)ln, p);
+				FUZZ_CHECK(!never_emitted(p, n, h->code), "emitted \"%.*s\"", (int)ln, p);
+			if (name_is(p, n, "Content-Length")) {
+				n_cl++;
+				FUZZ_CHECK(ln > n + 2 && strspn(p + n + 2, "0123456789") == ln - n - 2 &&
+						   ln - n - 2 <= 18,
+					   "Content-Length not plain digits: \"%.*s\"", (int)ln, p);
+			}
 		}
 		p = lf + 1;
 	}
 	FUZZ_CHECK(seen_blank, "no blank line");
+	FUZZ_CHECK(n_cl <= 1, "%d Content-Length lines", n_cl);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

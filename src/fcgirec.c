@@ -1,0 +1,125 @@
+/* fcgirec: the FastCGI stream's start, checked; see fcgirec.h. */
+#include "fcgirec.h"
+
+#include <stdint.h>
+
+#define HDR 8
+#define T_BEGIN 1
+#define T_PARAMS 4
+#define T_GET_VALUES 9
+
+/* A name-value pair reader fed one byte at a time (FastCGI 3.4). */
+struct pairs {
+	unsigned char len[4]; /* the length field being read */
+	int k, want;          /* bytes of it read, its size (1 or 4) */
+	int which;            /* 0: name length, 1: value length, 2: data */
+	uint64_t left;        /* data bytes of the pair still to come */
+	uint64_t name;        /* the name's length, until the value's comes */
+};
+
+/* Feeds one byte; -1 (why set) when a length passes max. */
+static int pair_byte(struct pairs *s, unsigned char c, size_t max, const char **why)
+{
+	uint64_t v;
+
+	if (s->which == 2) {
+		if (--s->left == 0)
+			s->which = 0;
+		return 0;
+	}
+	if (s->k == 0)
+		s->want = (c & 0x80) ? 4 : 1;
+	s->len[s->k++] = c;
+	if (s->k < s->want)
+		return 0;
+	v = s->want == 1 ? c : ((uint64_t)(s->len[0] & 0x7f) << 24 | (uint64_t)s->len[1] << 16 |
+				(uint64_t)s->len[2] << 8 | s->len[3]);
+	s->k = 0;
+	if (v > max) {
+		*why = "a name or value longer than the parameters may be";
+		return -1;
+	}
+	if (s->which == 0) {
+		s->name = v;
+		s->which = 1;
+		return 0;
+	}
+	s->left = s->name + v;
+	s->which = s->left > 0 ? 2 : 0;
+	return 0;
+}
+
+/* 1 when the reader stands between two pairs. */
+static int at_boundary(const struct pairs *s)
+{
+	return s->which == 0 && s->k == 0;
+}
+
+/* Feeds content bytes p[0..n) to s; -1 (why set) on a bad length. */
+static int pairs_feed(struct pairs *s, const unsigned char *p, size_t n,
+		      size_t max, const char **why)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pair_byte(s, p[i], max, why) != 0)
+			return -1;
+	return 0;
+}
+
+enum fcgirec_verdict fcgirec_check(const unsigned char *p, size_t n, size_t max,
+				   size_t *need, const char **why)
+{
+	struct pairs s = {{0}, 0, 0, 0, 0, 0};
+	size_t off = 0, params = 0;
+
+	for (;;) {
+		size_t clen, end;
+
+		if (n - off < HDR) {
+			*need = off + HDR;
+			return FCGIREC_MORE;
+		}
+		clen = (size_t)p[off + 4] << 8 | p[off + 5];
+		end = off + HDR + clen + p[off + 6];
+		if (p[off] != 1) {
+			*why = "not FastCGI version 1";
+			return FCGIREC_BAD;
+		}
+		/* libfcgi loses memory answering any management record but
+		 * FCGI_GET_VALUES; no web server sends one */
+		if (p[off + 2] == 0 && p[off + 3] == 0 && p[off + 1] != T_GET_VALUES) {
+			*why = "a FastCGI management record other than FCGI_GET_VALUES";
+			return FCGIREC_BAD;
+		}
+		if (p[off + 1] == T_PARAMS && clen == 0) {
+			if (!at_boundary(&s)) {
+				*why = "FastCGI parameters end inside a name-value pair";
+				return FCGIREC_BAD;
+			}
+			return FCGIREC_OK;
+		}
+		if (p[off + 1] == T_PARAMS || p[off + 1] == T_GET_VALUES) {
+			/* what has come of the content, even before all of it:
+			 * libfcgi allocates for a pair as soon as its lengths
+			 * are in */
+			size_t have = n - off - HDR < clen ? n - off - HDR : clen;
+			struct pairs mgmt = {{0}, 0, 0, 0, 0, 0};
+			struct pairs *w = p[off + 1] == T_PARAMS ? &s : &mgmt;
+
+			if (p[off + 1] == T_PARAMS && (params += clen) > max) {
+				*why = "FastCGI parameters over the limit";
+				return FCGIREC_BAD;
+			}
+			if (pairs_feed(w, p + off + HDR, have, max, why) != 0)
+				return FCGIREC_BAD;
+			if (w == &mgmt && have == clen && !at_boundary(w)) {
+				*why = "FCGI_GET_VALUES pairs overrun their record";
+				return FCGIREC_BAD;
+			}
+		}
+		if (n < end) {
+			*need = end;
+			return FCGIREC_MORE;
+		}
+		off = end;
+	}
+}
