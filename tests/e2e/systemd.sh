@@ -86,6 +86,7 @@ as_listen_service() {
 	spawn "listen$N" env -i PATH="$PATH" "${env[@]}" "${argv[@]}"
 	eval "ADAPTER_PID=\$PID_listen$N"
 	wait_file "$sock" 10 || fail "thanos-fcgi.service ExecStart did not create its socket"
+	check "thanos-fcgi.service: the socket is srw-rw---- (--listen.mode 0660)" 660 "$(stat -c %a "$sock")"
 	SOCK=$sock
 }
 

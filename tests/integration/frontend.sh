@@ -1,6 +1,8 @@
 #!/bin/bash
 # tests/integration/frontend.sh: the web-server side of the adapter (issue
 # 10, cases 2, 7 and 8), against the mock Thanos:
+#   - record streams that crashed libfcgi (kept fuzz_fcgi inputs): refused,
+#     the process serves on;
 #   - connections that stall (one byte, a bare BEGIN_REQUEST, params with no
 #     FCGI_STDIN, a body that stops, an answer nobody reads) against
 #     --threads N: each is closed after --client.timeout.idle and logged,
@@ -105,6 +107,30 @@ check "stalls: each stalled connection was closed and logged" "$N" \
 	"$(log_count "$TMPD/adapter_STALL.log" 'client\.timeout\.idle' "$N" $((10 * SLOWDOWN)))"
 req STALL GET /thanos /-/echo
 check_status "stalls: the service still answers afterwards" 200
+
+# Record streams that made libfcgi abort the whole process (a pair length
+# near 2^31, in PARAMS or FCGI_GET_VALUES, or after a padded BEGIN) or lose
+# memory (other management records): refused before libfcgi reads them.
+adapter REC "${RP[@]}" --threads 2
+for f in "$top_srcdir"/tests/fuzz/crashes/fuzz_fcgi/*; do
+	python3 - "$AADDR_REC" "$f" <<'PY'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+data = open(sys.argv[2], "rb").read()[1:]  # fuzz_fcgi's first byte is its write size
+s = socket.create_connection((host, int(port)))
+try:
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    s.recv(65536)
+except OSError:
+    pass
+PY
+	req REC GET /thanos /-/echo
+	check_status "record stream $(basename "$f"): the same adapter still serves" 200
+	check "record stream $(basename "$f"): it runs" yes "$(kill -0 "$(adapter_pid REC)" 2>/dev/null && echo yes)"
+done
+check_match "record streams: the refusals are logged" "FastCGI connection refused: " \
+	"$(grep -m1 'refused' "$TMPD/adapter_REC.log")"
 
 # Kept connections hold no thread and are not timed out between requests.
 adapter KEEP "${RP[@]}" --threads 1 --client.timeout.idle 5s
