@@ -260,13 +260,14 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
  * is wrong with the request or the setting: that is all they name.
  */
 static void send_error(struct relay_worker *w, const struct relay_io *io,
-		       int head, enum tf_status s, const char *cause)
+		       const struct conf *c, int head, enum tf_status s,
+		       const char *cause)
 {
 	struct buf *b = &w->out;
 	int code = status_http(s);
 	const char *line = cause;
 
-	if (code >= 500 && s != TF_CONFIG && !w->conf->error_detail)
+	if (code >= 500 && s != TF_CONFIG && !c->error_detail)
 		line = status_str(s);
 	buf_reset(b);
 	if (buf_printf(b, "Status: %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -609,7 +610,7 @@ answer:
 	if (s != TF_OK && s != TF_CLIENT_GONE) {
 		log_msg(LOG_ERR, "%s %s failed: %s", method, uri ? uri : "-", buf_str(&w->msg));
 		if (!x.headers_sent)
-			send_error(w, io, x.head, s, buf_str(&w->msg));
+			send_error(w, io, c, x.head, s, buf_str(&w->msg));
 		else if (io->abort != NULL)
 			io->abort(io->ctx);
 	} else if (s == TF_CLIENT_GONE) {

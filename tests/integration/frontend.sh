@@ -11,6 +11,8 @@
 #     socket (left alone), a stale one (replaced), a path that is not a
 #     socket (never removed): one line and exit status 2; --listen.mode and
 #     --listen.group on the socket file;
+#   - a 502 names no upstream unless --web.error-detail (or its request
+#     parameter) says so;
 #   - CGI: a bad setting or an unknown THANOS_FCGI_ name answers 500 naming
 #     the variable; a body shorter than CONTENT_LENGTH answers 400.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -189,6 +191,19 @@ req MODEG GET /thanos /-/echo
 check_status "--listen.mode/--listen.group: serves" 200
 start_fails "an unknown group" "no such group" --listen "unix:$TMPD/g.sock" --listen.group no-such-group-x "${RP[@]}"
 MODE=listen
+
+# ---- 5xx answers: generic unless --web.error-detail -----------------------------------------
+
+DEAD=$(free_port)
+adapter GEN --upstream "http://127.0.0.1:$DEAD" --web.route-prefix /thanos
+req GEN GET /thanos /graph
+check "a 502 tells the client what failed, not where" "thanos-fcgi: upstream failed" "$(rbody)"
+req GEN GET /thanos /graph THANOS_FCGI_ERROR_DETAIL=true
+check_match "THANOS_FCGI_ERROR_DETAIL=true (per mount): the cause too" \
+	"^thanos-fcgi: upstream http://127\\.0\\.0\\.1:$DEAD failed: " "$(rbody)"
+adapter DET --upstream "http://127.0.0.1:$DEAD" --web.route-prefix /thanos --web.error-detail
+req DET GET /thanos /graph
+check_match "--web.error-detail: the cause too" "^thanos-fcgi: upstream http://127\\.0\\.0\\.1:$DEAD failed: " "$(rbody)"
 
 # ---- CGI: set-up errors answered ---------------------------------------------------------
 
