@@ -105,7 +105,7 @@ int cgi_run(const struct conf *c, struct upstream_pool *pool, char *const envp[]
 		.can_stream_body = 1, /* Apache de-chunks to stdin, then EOF */
 		.params_override = 0,
 	};
-	struct relay_worker *w = relay_worker_new(c, pool);
+	struct relay_worker *w = relay_worker_new(c, pool, NULL);
 	enum tf_status s = relay_serve(w, &io, envp);
 
 	relay_worker_free(w);

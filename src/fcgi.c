@@ -26,12 +26,14 @@
 #include "log.h"
 #include "peer.h"
 #include "relay.h"
+#include "route.h"
 
 /* What every thread shares: the epoll set holds the listening socket, the
  * stop eventfd and each idle connection, all one-shot but the stop fd. */
 struct server {
 	const struct conf *conf;
 	struct upstream_pool *pool;
+	struct route_cache *routes; /* the mounts of request parameters */
 	struct peer_list peers; /* FCGI_WEB_SERVER_ADDRS */
 	size_t params_max;      /* a request's CGI variables, all together */
 	size_t peek_max;        /* its start, records around them included */
@@ -407,7 +409,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *wk = arg;
 	struct server *s = wk->srv;
-	struct relay_worker *rw = relay_worker_new(s->conf, s->pool);
+	struct relay_worker *rw = relay_worker_new(s->conf, s->pool, s->routes);
 	struct conn c;
 	struct relay_io io = {
 		.ctx = &c,
@@ -458,6 +460,7 @@ static int server_init(struct server *s, const struct conf *c,
 	memset(s, 0, sizeof(*s));
 	s->conf = c;
 	s->pool = pool;
+	s->routes = route_cache_new(c, pool, ROUTE_MAX);
 	s->listen_fd = listen_fd;
 	/* The CGI variables of a request: its headers, four forms of its URI
 	 * and the rest; and room for the records around them. */
@@ -551,6 +554,7 @@ int fcgi_run(const struct conf *c, struct upstream_pool *pool, int listen_fd)
 	log_msg(LOG_INFO, "stopping on signal %d: finishing running requests", sig);
 	server_stop(&s, wks, n);
 	free(wks);
+	route_cache_free(s.routes);
 	close(s.ep);
 	close(s.stop_fd);
 	return 0;

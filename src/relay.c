@@ -14,6 +14,7 @@
 #include "reqhdr.h"
 #include "resphdr.h"
 #include "rewrite.h"
+#include "route.h"
 #include "target.h"
 #include "units.h"
 
@@ -22,14 +23,18 @@
 struct relay_worker {
 	const struct conf *conf;
 	struct upstream_pool *pool;
+	struct route_cache *routes; /* NULL: no per-request settings (CGI) */
+	struct buf key;             /* route_find()'s scratch */
 	CURL *curl;
 	struct buf e, t, r, path, url, hdrs, out, msg, origin;
 	struct resphdr rh;
 	struct curl_slist *nodes; /* header_list(): reused, never curl's */
 	size_t n_nodes;
-	/* The target the handle's shared options were set for (NULL: none or
-	 * a request's own settings): the next request to it skips the reset. */
+	/* The target and settings (the process's or a cached route's) the
+	 * handle's shared options were set for (NULL: none, or a request's
+	 * own route): the next request to both skips the reset. */
 	const struct upstream_target *set_for;
+	const struct conf *set_conf;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -58,13 +63,16 @@ struct xfer {
 };
 
 struct relay_worker *relay_worker_new(const struct conf *c,
-				      struct upstream_pool *pool)
+				      struct upstream_pool *pool,
+				      struct route_cache *routes)
 {
 	struct relay_worker *w = xmalloc(sizeof(*w));
 
 	memset(w, 0, sizeof(*w));
 	w->conf = c;
 	w->pool = pool;
+	w->routes = routes;
+	buf_init(&w->key, c->max_header_size + 65536);
 	w->curl = curl_easy_init();
 	if (w->curl == NULL) {
 		log_msg(LOG_ERR, "curl_easy_init failed: out of memory");
@@ -97,6 +105,7 @@ void relay_worker_free(struct relay_worker *w)
 	buf_free(&w->out);
 	buf_free(&w->msg);
 	buf_free(&w->origin);
+	buf_free(&w->key);
 	resphdr_free(&w->rh);
 	free(w->nodes);
 	free(w);
@@ -372,7 +381,7 @@ static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
 
 	/* The options shared by every request to t are set once per worker:
 	 * again only for another target or a request's own settings. */
-	if (w->set_for != t || x->c != w->conf) {
+	if (w->set_for != t || w->set_conf != x->c) {
 		w->set_for = NULL;
 		rc = upstream_setup(h, x->c, t);
 		if (rc != CURLE_OK)
@@ -383,8 +392,10 @@ static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
 		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
 		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		if (x->c == w->conf && x->shared_pool)
+		if (x->shared_pool) {
 			w->set_for = t;
+			w->set_conf = x->c;
+		}
 	}
 	if (upstream_url(t, x->c, w->path.ptr, w->path.len, &w->url, &x->connect_to) != 0)
 		return CURLE_URL_MALFORMAT;
@@ -510,19 +521,20 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 			   char *const params[])
 {
 	const struct conf *c = w->conf;
-	struct conf over;
-	struct upstream_pool own, *pool = w->pool;
+	struct upstream_pool *pool = w->pool;
+	struct route own;
+	const struct route *rt = NULL;
+	enum route_kind rk = ROUTE_BASE;
 	const char *method = param_get(params, "REQUEST_METHOD");
 	const char *uri = param_get(params, "REQUEST_URI");
 	struct curl_slist *hl = NULL;
 	struct xfer x;
 	size_t order[TRIED_MAX], n;
-	int has_body, own_pool = 0;
+	int has_body;
 	int64_t body_len = -1;
 	enum tf_status s;
 	const char *why = NULL;
 	char err[512];
-	int r;
 
 	memset(&x, 0, sizeof(x));
 	memset(&own, 0, sizeof(own));
@@ -534,18 +546,15 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 		method = "GET";
 	if (uri == NULL)
 		uri = param_get(params, "SCRIPT_NAME");
-	r = io->params_override ? conf_overlay(c, params, &over, err, sizeof(err)) : 0;
-	if (r == 1) {
-		c = &over;
-		if (over.upstream != w->conf->upstream) {
-			r = upstream_pool_init(&own, over.upstream, err, sizeof(err)) == 0 ? 1 : -1;
-			pool = &own;
-			own_pool = r == 1;
-		}
+	if (io->params_override && w->routes != NULL)
+		rk = route_find(w->routes, params, &w->key, &own, &rt, err, sizeof(err));
+	if (rt != NULL) {
+		c = &rt->conf;
+		pool = rt->pool;
 	}
 	x.c = c;
 	x.head = strcmp(method, "HEAD") == 0;
-	if (r < 0) {
+	if (rk == ROUTE_BAD) {
 		s = TF_CONFIG;
 		buf_appends(&w->msg, err);
 		goto answer;
@@ -558,7 +567,7 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 	s = prepare(w, c, params, &x.rw);
 	if (s != TF_OK)
 		goto answer;
-	x.shared_pool = pool == w->pool;
+	x.shared_pool = rk != ROUTE_OWN;
 	x.rw.origins = pool->origins;
 	x.rw.n_origins = pool->n;
 	has_body = body_plan(params, io, method, &body_len, &s, &why);
@@ -616,7 +625,7 @@ answer:
 	} else if (s == TF_CLIENT_GONE) {
 		log_msg(LOG_INFO, "%s %s: client closed the connection", method, uri ? uri : "-");
 	}
-	if (own_pool)
-		upstream_pool_free(&own);
+	if (rk == ROUTE_OWN)
+		route_release(&own);
 	return s;
 }

@@ -32,9 +32,13 @@ struct relay_io {
 
 struct relay_worker;
 
-/* A worker for one thread; c and pool must outlive it. Never NULL. */
+struct route_cache;
+
+/* A worker for one thread; c, pool and routes (NULL: the request's
+ * parameters never override the settings) must outlive it. Never NULL. */
 struct relay_worker *relay_worker_new(const struct conf *c,
-				      struct upstream_pool *pool);
+				      struct upstream_pool *pool,
+				      struct route_cache *routes);
 void relay_worker_free(struct relay_worker *w);
 
 /*

@@ -7,6 +7,7 @@
 # on the next replica only while nothing went to the client, and once the
 # request may have reached a replica only for idempotent methods (nginx's
 # proxy_next_upstream); every replica failing gives a 502 naming each.
+# The same with the replicas as request parameters (one route per mount).
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/common.sh"
@@ -37,6 +38,27 @@ for i in 1 2 3 4 5 6 7 8; do req SPREAD GET /thanos /-/echo >/dev/null; done
 check_match "spread: replica 1 served some of 8 ($(mock_requests good))" '^[2-6]$' "$(mock_requests good)"
 check_match "spread: replica 2 served some of 8 ($(mock_requests good2))" '^[2-6]$' "$(mock_requests good2)"
 check "spread: none marked down" 0 "$(marked_down SPREAD)"
+good_base=$(mock_requests good)
+
+# ---- the same replicas as request parameters (nginx fastcgi_param) ----------------
+# One route per mount, kept across requests: round robin and down marks
+# work as with the process's own settings (before, each request built its
+# replicas anew: always replica 1 first, a dead one marked down each time).
+
+adapter PARAMS --upstream "http://127.0.0.1:$DEAD2" "${RP[@]}" --upstream.down-backoff 60s
+g1=$(mock_requests good) g2=$(mock_requests good2)
+for i in 1 2 3 4 5 6 7 8; do
+	req PARAMS GET /thanos /-/echo THANOS_FCGI_UPSTREAM="$UP_GOOD,http://127.0.0.1:$MOCK_good2" >/dev/null
+done
+check_match "params: replica 1 served some of 8 ($(($(mock_requests good) - g1)))" '^[2-6]$' "$(($(mock_requests good) - g1))"
+check_match "params: replica 2 served some of 8 ($(($(mock_requests good2) - g2)))" '^[2-6]$' "$(($(mock_requests good2) - g2))"
+ok=0
+for i in 1 2 3 4 5 6; do
+	req PARAMS GET /thanos /-/echo THANOS_FCGI_UPSTREAM="$UP_DEAD,$UP_GOOD" >/dev/null
+	[ "$RESP_CODE" = 200 ] && ok=$((ok + 1))
+done
+check "params, one replica refuses: 6 of 6 GETs succeed" 6 "$ok"
+check "params, one replica refuses: marked down once, not once a request" 1 "$(marked_down PARAMS)"
 good_base=$(mock_requests good)
 
 # ---- one replica refuses: skipped after the first failure --------------------------

@@ -1,0 +1,152 @@
+/* route: one route per mount, cached; see route.h. */
+#include "route.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+
+struct route_cache {
+	const struct conf *base;
+	struct upstream_pool *pool;
+	pthread_mutex_t lock;
+	size_t n, max;
+	int warned;            /* the bound was logged */
+	struct route **v;
+};
+
+struct route_cache *route_cache_new(const struct conf *base,
+				    struct upstream_pool *pool, size_t max)
+{
+	struct route_cache *rc = xmalloc(sizeof(*rc));
+
+	memset(rc, 0, sizeof(*rc));
+	rc->base = base;
+	rc->pool = pool;
+	rc->max = max;
+	rc->v = xmalloc((max ? max : 1) * sizeof(*rc->v));
+	pthread_mutex_init(&rc->lock, NULL);
+	return rc;
+}
+
+void route_release(struct route *r)
+{
+	if (r == NULL)
+		return;
+	if (r->pool == &r->own)
+		upstream_pool_free(&r->own);
+	free(r->vars);
+	free(r->argv);
+	memset(r, 0, sizeof(*r));
+}
+
+void route_cache_free(struct route_cache *rc)
+{
+	if (rc == NULL)
+		return;
+	for (size_t i = 0; i < rc->n; i++) {
+		route_release(rc->v[i]);
+		free(rc->v[i]);
+	}
+	pthread_mutex_destroy(&rc->lock);
+	free(rc->v);
+	free(rc);
+}
+
+/* The request's THANOS_FCGI_* entries, each with its NUL, in order: the
+ * key of its route.  Returns their length (0: none). */
+static size_t overlay_key(char *const params[], struct buf *key)
+{
+	buf_reset(key);
+	for (size_t i = 0; params[i] != NULL; i++)
+		if (strncmp(params[i], "THANOS_FCGI_", 12) == 0 &&
+		    buf_append(key, params[i], strlen(params[i]) + 1) != 0)
+			return (size_t)-1;
+	return key->len;
+}
+
+/* Builds r from the key's entries.  ROUTE_OWN (built), ROUTE_BASE (only
+ * process options named: nothing to build) or ROUTE_BAD. */
+static enum route_kind build(const struct route_cache *rc, const struct buf *key,
+			     struct route *r, char *err, size_t errlen)
+{
+	size_t n = 0;
+	int k;
+
+	memset(r, 0, sizeof(*r));
+	r->vars = xmalloc(key->len);
+	memcpy(r->vars, key->ptr, key->len);
+	r->vars_len = key->len;
+	for (size_t i = 0; i < key->len; i += strlen(key->ptr + i) + 1)
+		n++;
+	r->argv = xmalloc((n + 1) * sizeof(*r->argv));
+	n = 0;
+	for (size_t i = 0; i < r->vars_len; i += strlen(r->vars + i) + 1)
+		r->argv[n++] = r->vars + i;
+	r->argv[n] = NULL;
+	k = conf_overlay(rc->base, r->argv, &r->conf, err, errlen);
+	r->pool = rc->pool;
+	if (k == 1 && r->conf.upstream != rc->base->upstream) {
+		if (upstream_pool_init(&r->own, r->conf.upstream, err, errlen) != 0)
+			k = -1;
+		else
+			r->pool = &r->own;
+	}
+	if (k != 1)
+		route_release(r);
+	return k == 1 ? ROUTE_OWN : k == 0 ? ROUTE_BASE : ROUTE_BAD;
+}
+
+/* The cached route with this key, or NULL.  Holds no lock itself. */
+static const struct route *lookup(const struct route_cache *rc, const struct buf *key)
+{
+	for (size_t i = 0; i < rc->n; i++)
+		if (rc->v[i]->vars_len == key->len &&
+		    memcmp(rc->v[i]->vars, key->ptr, key->len) == 0)
+			return rc->v[i];
+	return NULL;
+}
+
+enum route_kind route_find(struct route_cache *rc, char *const params[],
+			   struct buf *key, struct route *own,
+			   const struct route **out, char *err, size_t errlen)
+{
+	enum route_kind k = ROUTE_CACHED;
+	size_t n = overlay_key(params, key);
+
+	*out = NULL;
+	if (n == 0)
+		return ROUTE_BASE;
+	if (n == (size_t)-1) {
+		snprintf(err, errlen, "THANOS_FCGI_* parameters: over %zu bytes", key->max);
+		return ROUTE_BAD;
+	}
+	pthread_mutex_lock(&rc->lock);
+	*out = lookup(rc, key);
+	if (*out == NULL) {
+		k = build(rc, key, own, err, errlen);
+		if (k == ROUTE_OWN && rc->n < rc->max) {
+			struct route *r = xmalloc(sizeof(*r));
+
+			*r = *own;
+			if (r->pool == &own->own)
+				r->pool = &r->own; /* moved with it */
+			memset(own, 0, sizeof(*own));
+			rc->v[rc->n++] = r;
+			k = ROUTE_CACHED;
+			*out = r;
+		} else if (k == ROUTE_OWN) {
+			*out = own;
+			if (!rc->warned)
+				log_msg(LOG_WARN, "more than %zu mounts (sets of THANOS_FCGI_* "
+					"parameters): the others are built per request, "
+					"without down marks or round robin", rc->max);
+			rc->warned = 1;
+		}
+	}
+	pthread_mutex_unlock(&rc->lock);
+	return k;
+}

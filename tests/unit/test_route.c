@@ -1,0 +1,120 @@
+/* Unit tests for src/route.c: one route per set of THANOS_FCGI_* request
+ * parameters, cached and bounded. */
+#include <check.h>
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "route.h"
+#include "upstream.h"
+
+static struct conf base;
+static struct upstream_pool pool;
+static struct buf key;
+
+static void setup(void)
+{
+	static char a0[] = "thanos-fcgi", a1[] = "--upstream", a2[] = "http://127.0.0.1:1";
+	char *argv[] = {a0, a1, a2, NULL};
+	char *envp[] = {NULL};
+	char err[256];
+
+	ck_assert_int_eq(conf_load(&base, 3, argv, envp, err, sizeof(err)), 0);
+	ck_assert_int_eq(upstream_pool_init(&pool, base.upstream, err, sizeof(err)), 0);
+	buf_init(&key, 65536);
+}
+
+static void teardown(void)
+{
+	buf_free(&key);
+	upstream_pool_free(&pool);
+	conf_free(&base);
+}
+
+/* route_find on params; returns the kind, *r the route (NULL: base). */
+static enum route_kind find(struct route_cache *rc, char **params, struct route *own,
+			    const struct route **r)
+{
+	char err[256] = "";
+
+	return route_find(rc, params, &key, own, r, err, sizeof(err));
+}
+
+START_TEST(test_base_hit_miss_bound)
+{
+	static char p_ok[] = "REQUEST_URI=/x", up_a[] = "THANOS_FCGI_UPSTREAM=http://a:1,http://b:2",
+		    up_b[] = "THANOS_FCGI_UPSTREAM=http://c:3", rp[] = "THANOS_FCGI_ROUTE_PREFIX=/r",
+		    threads[] = "THANOS_FCGI_THREADS=4";
+	char *none[] = {p_ok, NULL}, *a[] = {p_ok, up_a, NULL}, *b[] = {up_b, NULL},
+	     *c[] = {rp, NULL}, *proc[] = {threads, NULL};
+	struct route_cache *rc = route_cache_new(&base, &pool, 2);
+	struct route own;
+	const struct route *r1, *r2, *r3;
+
+	ck_assert_int_eq(find(rc, none, &own, &r1), ROUTE_BASE);
+	ck_assert_ptr_null(r1);
+	/* a process-only option as a request parameter: the base */
+	ck_assert_int_eq(find(rc, proc, &own, &r1), ROUTE_BASE);
+	/* miss, then hit: the same route, its own pool of two replicas */
+	ck_assert_int_eq(find(rc, a, &own, &r1), ROUTE_CACHED);
+	ck_assert_int_eq(find(rc, a, &own, &r2), ROUTE_CACHED);
+	ck_assert_ptr_eq(r1, r2);
+	ck_assert_uint_eq(r1->pool->n, 2);
+	ck_assert_ptr_ne(r1->pool, &pool);
+	/* another set: another route; one that keeps the upstream shares the
+	 * process's pool (its down marks) */
+	ck_assert_int_eq(find(rc, c, &own, &r3), ROUTE_CACHED);
+	ck_assert_ptr_ne(r3, r1);
+	ck_assert_ptr_eq(r3->pool, &pool);
+	ck_assert_str_eq(r3->conf.route_prefix, "/r");
+	/* past the bound (2): built for the request alone, each time */
+	ck_assert_int_eq(find(rc, b, &own, &r2), ROUTE_OWN);
+	ck_assert_ptr_eq(r2, &own);
+	ck_assert_str_eq(r2->conf.upstream, "http://c:3");
+	route_release(&own);
+	ck_assert_int_eq(find(rc, b, &own, &r2), ROUTE_OWN);
+	route_release(&own);
+	/* the cached ones are still there */
+	ck_assert_int_eq(find(rc, a, &own, &r2), ROUTE_CACHED);
+	ck_assert_ptr_eq(r1, r2);
+	route_cache_free(rc);
+}
+END_TEST
+
+START_TEST(test_bad)
+{
+	static char bad[] = "THANOS_FCGI_ROUTE_PREFIX=thanos", typo[] = "THANOS_FCGI_UPSTREM=x";
+	char *p1[] = {bad, NULL}, *p2[] = {typo, NULL};
+	struct route_cache *rc = route_cache_new(&base, &pool, 4);
+	struct route own;
+	const struct route *r;
+	char err[256] = "";
+
+	ck_assert_int_eq(route_find(rc, p1, &key, &own, &r, err, sizeof(err)), ROUTE_BAD);
+	ck_assert_msg(strncmp(err, "THANOS_FCGI_ROUTE_PREFIX: ", 26) == 0, "err '%s'", err);
+	ck_assert_int_eq(route_find(rc, p2, &key, &own, &r, err, sizeof(err)), ROUTE_BAD);
+	ck_assert_str_eq(err, "THANOS_FCGI_UPSTREM: unknown variable");
+	route_cache_free(rc);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("route");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_base_hit_miss_bound);
+	tcase_add_test(tc, test_bad);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	curl_global_cleanup();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
