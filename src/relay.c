@@ -517,114 +517,162 @@ static enum tf_status prepare(struct relay_worker *w, const struct conf *c,
 	return s;
 }
 
+/*
+ * Checks the request and plans it: the method, the paths and headers
+ * (prepare), the body (body_plan) and its limit.  Sets *has_body.
+ * Returns TF_OK, or the status to answer with its cause in w->msg.
+ */
+static enum tf_status plan(struct xfer *x, char *const params[],
+			   const char *method, int *has_body)
+{
+	struct relay_worker *w = x->w;
+	const char *why = NULL;
+	enum tf_status s;
+
+	if (!method_is_token(method)) {
+		buf_appends(&w->msg, "bad request method");
+		return TF_BAD_REQUEST;
+	}
+	s = prepare(w, x->c, params, &x->rw);
+	if (s != TF_OK)
+		return s;
+	*has_body = body_plan(params, x->io, method, &x->body_len, &s, &why);
+	x->body_max = x->c->max_body_size;
+	if (s == TF_OK && x->body_max > 0 && x->body_len > 0 &&
+	    (uint64_t)x->body_len > x->body_max)
+		s = TF_BODY_TOO_LARGE, why = "request body over --limits.max-body-size";
+	if (s != TF_OK)
+		buf_appends(&w->msg, why);
+	return s;
+}
+
+/*
+ * Runs the request on one replica (pool->v[i]) and settles what came of
+ * it: the answer passed on (TF_OK), or the failure's status with the
+ * replica marked down when it was never reached.  *retry says whether the
+ * next replica may be tried.
+ */
+static enum tf_status try_one(struct xfer *x, struct upstream_pool *pool, size_t i,
+			      const char *method, int has_body,
+			      struct curl_slist *hl, int *retry)
+{
+	struct relay_worker *w = x->w;
+	const struct upstream_target *t = &pool->v[i];
+	curl_off_t connect_us = 0;
+	CURLcode rc;
+
+	*retry = 0;
+	x->hdr_err = TF_OK;
+	x->timed_out = 0;
+	rc = attempt(x, t, method, has_body, x->body_len, hl);
+	curl_slist_free_all(x->connect_to);
+	x->connect_to = NULL;
+	if (rc == CURLE_OK && !x->client_gone && x->hdr_err == TF_OK) {
+		if (!x->headers_sent && !w->rh.complete)
+			x->hdr_err = TF_UPSTREAM_HEADER; /* no header block at all */
+		else if (send_headers(x) == 0) /* the front end's finish flushes */
+			return TF_OK;
+		else if (x->hdr_err == TF_OK)
+			x->client_gone = 1;
+	}
+	curl_easy_getinfo(w->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
+	if (upstream_not_sent(rc) || (rc == CURLE_OPERATION_TIMEDOUT && connect_us == 0 && !x->got_byte))
+		upstream_mark_down(pool, i, upstream_now_ms(), x->c->down_backoff_ms);
+	*retry = may_retry(x, rc, method, connect_us > 0);
+	return failure(x, t, rc);
+}
+
+/*
+ * Tries the replicas in upstream_pick's order until one answers or a
+ * failure may not be retried.  Returns TF_OK or the last failure.
+ */
+static enum tf_status try_replicas(struct xfer *x, struct upstream_pool *pool,
+				   char *const params[], const char *method,
+				   int has_body)
+{
+	struct relay_worker *w = x->w;
+	struct curl_slist *hl = header_list(w, param_get(params, "HTTP_ACCEPT") != NULL);
+	size_t order[TRIED_MAX], n = upstream_pick(pool, upstream_now_ms(), order, TRIED_MAX);
+	enum tf_status s = TF_UPSTREAM;
+	int retry = 1;
+
+	for (size_t k = 0; k < n && retry; k++) {
+		s = target_build(pool->v[order[k]].base_path, buf_str(&w->r), x->c->root_paths,
+				 buf_str(&w->t), param_get(params, "QUERY_STRING"), &w->path);
+		if (s != TF_OK) {
+			buf_appends(&w->msg, "bad query string");
+			return s;
+		}
+		s = try_one(x, pool, order[k], method, has_body, hl, &retry);
+		if (s == TF_OK)
+			return s;
+	}
+	return s;
+}
+
+/* The end of a request: the log line, and the error answer while no header
+ * has gone out (else the answer is aborted). */
+static void answer(struct xfer *x, enum tf_status s, const char *method,
+		   const char *uri)
+{
+	struct relay_worker *w = x->w;
+
+	if (s == TF_CLIENT_GONE) {
+		log_msg(LOG_INFO, "%s %s: client closed the connection", method, uri);
+	} else if (s != TF_OK) {
+		log_msg(LOG_ERR, "%s %s failed: %s", method, uri, buf_str(&w->msg));
+		if (!x->headers_sent)
+			send_error(w, x->io, x->c, x->head, s, buf_str(&w->msg));
+		else if (x->io->abort != NULL)
+			x->io->abort(x->io->ctx);
+	}
+}
+
 enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 			   char *const params[])
 {
-	const struct conf *c = w->conf;
 	struct upstream_pool *pool = w->pool;
 	struct route own;
 	const struct route *rt = NULL;
 	enum route_kind rk = ROUTE_BASE;
 	const char *method = param_get(params, "REQUEST_METHOD");
 	const char *uri = param_get(params, "REQUEST_URI");
-	struct curl_slist *hl = NULL;
 	struct xfer x;
-	size_t order[TRIED_MAX], n;
-	int has_body;
-	int64_t body_len = -1;
+	int has_body = 0;
 	enum tf_status s;
-	const char *why = NULL;
 	char err[512];
 
 	memset(&x, 0, sizeof(x));
 	memset(&own, 0, sizeof(own));
 	x.w = w;
 	x.io = io;
+	x.c = w->conf;
 	x.hdr_err = TF_OK;
+	x.body_len = -1;
 	buf_reset(&w->msg);
 	if (method == NULL)
 		method = "GET";
 	if (uri == NULL)
 		uri = param_get(params, "SCRIPT_NAME");
+	x.head = strcmp(method, "HEAD") == 0;
 	if (io->params_override && w->routes != NULL)
 		rk = route_find(w->routes, params, &w->key, &own, &rt, err, sizeof(err));
 	if (rt != NULL) {
-		c = &rt->conf;
+		x.c = &rt->conf;
 		pool = rt->pool;
 	}
-	x.c = c;
-	x.head = strcmp(method, "HEAD") == 0;
-	if (rk == ROUTE_BAD) {
-		s = TF_CONFIG;
-		buf_appends(&w->msg, err);
-		goto answer;
-	}
-	if (!method_is_token(method)) {
-		s = TF_BAD_REQUEST;
-		buf_appends(&w->msg, "bad request method");
-		goto answer;
-	}
-	s = prepare(w, c, params, &x.rw);
-	if (s != TF_OK)
-		goto answer;
 	x.shared_pool = rk != ROUTE_OWN;
 	x.rw.origins = pool->origins;
 	x.rw.n_origins = pool->n;
-	has_body = body_plan(params, io, method, &body_len, &s, &why);
-	x.body_max = c->max_body_size;
-	x.body_len = body_len;
-	if (s == TF_OK && c->max_body_size > 0 && body_len > 0 &&
-	    (uint64_t)body_len > c->max_body_size)
-		s = TF_BODY_TOO_LARGE, why = "request body over --limits.max-body-size";
-	if (s != TF_OK) {
-		buf_appends(&w->msg, why);
-		goto answer;
+	if (rk == ROUTE_BAD) {
+		s = TF_CONFIG;
+		buf_appends(&w->msg, err);
+	} else {
+		s = plan(&x, params, method, &has_body);
 	}
-	hl = header_list(w, param_get(params, "HTTP_ACCEPT") != NULL);
-	n = upstream_pick(pool, upstream_now_ms(), order, TRIED_MAX);
-	s = TF_UPSTREAM;
-	for (size_t k = 0; k < n; k++) {
-		const struct upstream_target *t = &pool->v[order[k]];
-		curl_off_t connect_us = 0;
-		CURLcode rc;
-
-		s = target_build(t->base_path, buf_str(&w->r), c->root_paths,
-				 buf_str(&w->t), param_get(params, "QUERY_STRING"), &w->path);
-		if (s != TF_OK) {
-			buf_appends(&w->msg, "bad query string");
-			break;
-		}
-		x.hdr_err = TF_OK;
-		x.timed_out = 0;
-		rc = attempt(&x, t, method, has_body, body_len, hl);
-		curl_slist_free_all(x.connect_to);
-		x.connect_to = NULL;
-		if (rc == CURLE_OK && !x.client_gone && x.hdr_err == TF_OK) {
-			if (!x.headers_sent && !w->rh.complete)
-				x.hdr_err = TF_UPSTREAM_HEADER; /* no header block at all */
-			else if (send_headers(&x) == 0) { /* the front end's finish flushes */
-				s = TF_OK;
-				break;
-			} else if (x.hdr_err == TF_OK)
-				x.client_gone = 1;
-		}
-		curl_easy_getinfo(w->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
-		s = failure(&x, t, rc);
-		if (upstream_not_sent(rc) || (rc == CURLE_OPERATION_TIMEDOUT && connect_us == 0 && !x.got_byte))
-			upstream_mark_down(pool, order[k], upstream_now_ms(), c->down_backoff_ms);
-		if (!may_retry(&x, rc, method, connect_us > 0))
-			break;
-	}
-answer:
-	if (s != TF_OK && s != TF_CLIENT_GONE) {
-		log_msg(LOG_ERR, "%s %s failed: %s", method, uri ? uri : "-", buf_str(&w->msg));
-		if (!x.headers_sent)
-			send_error(w, io, c, x.head, s, buf_str(&w->msg));
-		else if (io->abort != NULL)
-			io->abort(io->ctx);
-	} else if (s == TF_CLIENT_GONE) {
-		log_msg(LOG_INFO, "%s %s: client closed the connection", method, uri ? uri : "-");
-	}
+	if (s == TF_OK)
+		s = try_replicas(&x, pool, params, method, has_body);
+	answer(&x, s, method, uri ? uri : "-");
 	if (rk == ROUTE_OWN)
 		route_release(&own);
 	return s;
