@@ -35,8 +35,9 @@ within_timeout() {
 # ---- stalled connections ---------------------------------------------------------
 
 cat >"$TMPD/stall.py" <<'EOF'
-# stall.py ADDR SHAPE: opens a FastCGI connection to ADDR (host:port),
-# stalls it in the given way, prints "ready" and holds it until killed.
+# stall.py ADDR SHAPE...: opens one FastCGI connection to ADDR (host:port)
+# per SHAPE, all at once, stalls each in its way, prints "ready" and holds
+# them until killed.
 import socket, struct, sys, time
 def rec(t, c, rid=1):
     return struct.pack(">BBHHBx", 1, t, rid, len(c), 0) + c
@@ -45,26 +46,32 @@ def pairs(env):
     for k, v in env.items():
         out += bytes([len(k), len(v)]) + k.encode() + v.encode()
     return out
-host, port = sys.argv[1].rsplit(":", 1)
-s = socket.create_connection((host, int(port)))
-begin = rec(1, struct.pack(">HB5x", 1, 1))  # RESPONDER, keep the connection
-env = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "/thanos", "REQUEST_URI": "/thanos/-/echo",
-       "PATH_INFO": "/-/echo", "QUERY_STRING": "", "HTTP_HOST": "x"}
-shape = sys.argv[2]
-if shape == "byte":
+def stall(s, shape):
+  begin = rec(1, struct.pack(">HB5x", 1, 1))  # RESPONDER, keep the connection
+  env = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "/thanos", "REQUEST_URI": "/thanos/-/echo",
+         "PATH_INFO": "/-/echo", "QUERY_STRING": "", "HTTP_HOST": "x"}
+  if shape == "byte":
     s.sendall(b"\x01")
-elif shape == "begin":
+  elif shape == "begin":
     s.sendall(begin)
-elif shape == "params":
+  elif shape == "params":
     s.sendall(begin + rec(4, pairs(env)) + rec(4, b""))
-elif shape == "body":
+  elif shape == "body":
     env.update(REQUEST_METHOD="POST", CONTENT_LENGTH="100")
     s.sendall(begin + rec(4, pairs(env)) + rec(4, b"") + rec(5, b"x" * 10))
-elif shape == "unread":
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+  elif shape == "unread":
     env.update(REQUEST_URI="/thanos/-/bytes?n=67108864&chunked=1", PATH_INFO="/-/bytes",
                QUERY_STRING="n=67108864&chunked=1")
     s.sendall(begin + rec(4, pairs(env)) + rec(4, b"") + rec(5, b""))
+host, port = sys.argv[1].rsplit(":", 1)
+socks = []
+for shape in sys.argv[2:]:
+  s = socket.socket()
+  s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # "unread" fills it soon
+  s.connect((host, int(port)))
+  socks.append((s, shape))
+for s, shape in socks:
+  stall(s, shape)
 print("ready", flush=True)
 time.sleep(3600)
 EOF
@@ -89,16 +96,13 @@ busy_workers() {
 MODE=listen
 SHAPES="byte begin params body unread"
 N=5
-TMO=1000
+TMO=2000
 adapter STALL "${RP[@]}" --threads "$N" --client.timeout.idle "${TMO}ms"
 req STALL GET /thanos /-/echo
 check_status "stalls: set-up: a request before any stall" 200
-for sh in $SHAPES; do
-	spawn "stall_$sh" python3 "$TMPD/stall.py" "$AADDR_STALL" "$sh"
-done
-for sh in $SHAPES; do
-	check "stalls: the '$sh' connection is in place" 1 "$(log_count "$TMPD/stall_$sh.log" '^ready' 1 10)"
-done
+# shellcheck disable=SC2086 # one word a shape
+spawn stalls python3 "$TMPD/stall.py" "$AADDR_STALL" $SHAPES
+check "stalls: the connections ($SHAPES) are in place" 1 "$(log_count "$TMPD/stalls.log" '^ready' 1 10)"
 check "stalls: they hold all $N threads" "$N" "$(busy_workers "$(adapter_pid STALL)" "$N")"
 t0=$(now_ms)
 req STALL GET /thanos /-/echo
