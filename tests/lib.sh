@@ -30,6 +30,18 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# hold_dead_port VAR: sets VAR to a port of 127.0.0.1 that refuses every
+# connection for the whole test: a socket is bound to it and never listens,
+# so nothing started later can take it (a closed free_port can come back
+# as another server's port).
+hold_dead_port() {
+	spawn "dead_$1" python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True); time.sleep(86400)'
+	log_count "$TMPD/dead_$1.log" '^[0-9]+$' 1 10 >/dev/null
+	eval "$1=\$(head -n 1 "\$TMPD/dead_$1.log")"
+}
+
 # wait_port PORT [SECONDS]: waits until something listens on 127.0.0.1:PORT.
 wait_port() {
 	local i=0 max=$(( ${2:-10} * 20 ))

@@ -70,10 +70,8 @@ export -n THANOS_FCGI_BIN
 # short FILE: the first 300 bytes of FILE on one line, for failure messages.
 short() { head -c 300 "$1" | tr '\n\r' '  '; }
 
-# A port nothing listens on, for the dead-upstream checks.  free_port's
-# socket is closed at once, and nothing in these tests binds it later by
-# chance more than once in 28000 draws.
-DEAD_PORT=$(free_port)
+# A port that refuses every connection, for the dead-upstream checks.
+hold_dead_port DEAD_PORT
 DEAD_UPSTREAM="http://127.0.0.1:$DEAD_PORT"
 export DEAD_PORT DEAD_UPSTREAM
 

@@ -198,7 +198,7 @@ MODE=listen
 
 # ---- 5xx answers: generic unless --web.error-detail -----------------------------------------
 
-DEAD=$(free_port)
+hold_dead_port DEAD
 adapter GEN --upstream "http://127.0.0.1:$DEAD" --web.route-prefix /thanos
 req GEN GET /thanos /graph
 check "a 502 tells the client what failed, not where" "thanos-fcgi: upstream failed" "$(rbody)"

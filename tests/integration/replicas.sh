@@ -26,8 +26,8 @@ marked_down() { grep -c 'marked down' "$TMPD/adapter_$1.log"; }
 mock good --route-prefix /thanos
 mock good2 --route-prefix /thanos
 mock reset --route-prefix /thanos --mode reset
-DEAD=$(free_port)
-DEAD2=$(free_port)
+hold_dead_port DEAD
+hold_dead_port DEAD2
 UP_GOOD="http://127.0.0.1:$MOCK_good"
 UP_DEAD="http://127.0.0.1:$DEAD"
 

@@ -18,7 +18,7 @@ suite_setup() {
 	mock garbage --route-prefix /thanos --mode garbage
 	mock reset --route-prefix /thanos --mode reset
 	mock bighead --route-prefix /thanos --mode bighead
-	DEAD_PORT=$(free_port)
+	hold_dead_port DEAD_PORT
 	UP_MAIN="http://127.0.0.1:$MOCK_main"
 	adapter A --upstream "$UP_MAIN" --web.route-prefix /thanos
 	adapter B --upstream "http://127.0.0.1:$MOCK_root" --web.route-prefix /
