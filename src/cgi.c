@@ -86,9 +86,7 @@ void cgi_fail(const char *line)
 	struct buf b;
 
 	buf_init(&b, 4096);
-	if (buf_printf(&b, "Status: 500 Internal Server Error\r\n"
-			   "Content-Type: text/plain; charset=utf-8\r\n"
-			   "Cache-Control: no-store\r\n\r\nthanos-fcgi: %s\n", line) == 0)
+	if (status_page(&b, 500, line, 0) == 0)
 		cgi_write(NULL, b.ptr, b.len);
 	buf_free(&b);
 }

@@ -278,15 +278,7 @@ static void send_error(struct relay_worker *w, const struct relay_io *io,
 
 	if (code >= 500 && s != TF_CONFIG && !c->error_detail)
 		line = status_str(s);
-	buf_reset(b);
-	if (buf_printf(b, "Status: %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-			  "Content-Length: %zu\r\nCache-Control: no-store\r\n\r\n%s%s\n",
-		       code, status_reason(code), strlen(line) + 14,
-		       head ? "" : "thanos-fcgi: ", head ? "" : line) != 0)
-		return;
-	if (head) /* HEAD: the same headers, no body */
-		b->len -= 1;
-	if (io->write(io->ctx, b->ptr, b->len) == 0)
+	if (status_page(b, code, line, head) == 0 && io->write(io->ctx, b->ptr, b->len) == 0)
 		io->flush(io->ctx);
 }
 

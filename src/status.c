@@ -1,6 +1,10 @@
 /* status: result codes, their HTTP answers and texts. */
 #include "status.h"
 
+#include <string.h>
+
+#include "buf.h"
+
 static const struct {
 	int http;
 	const char *text;
@@ -30,6 +34,21 @@ const char *status_str(enum tf_status s)
 	if ((unsigned)s >= TF_STATUS_MAX || status_table[s].text == 0)
 		return "internal error";
 	return status_table[s].text;
+}
+
+int status_page(struct buf *b, int code, const char *line, int head)
+{
+	buf_reset(b);
+	if (buf_printf(b, "Status: %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			  "Content-Length: %zu\r\nCache-Control: no-store\r\n\r\n%s%s\n",
+		       code, status_reason(code), strlen(line) + 14,
+		       head ? "" : "thanos-fcgi: ", head ? "" : line) != 0) {
+		buf_reset(b);
+		return -1;
+	}
+	if (head) /* HEAD: the same headers, no body */
+		b->len -= 1;
+	return 0;
 }
 
 const char *status_reason(int code)

@@ -30,4 +30,14 @@ const char *status_reason(int code);
 /* Short English cause ("dot segment in path"). Never NULL. */
 const char *status_str(enum tf_status s);
 
+struct buf;
+
+/*
+ * The adapter's own answer into b (reset first): "Status: CODE REASON", a
+ * text/plain body "thanos-fcgi: LINE\n" with its Content-Length, no-store;
+ * for a HEAD (head 1) the same headers without the body.  0, or -1 when it
+ * does not fit (b then holds nothing to send).
+ */
+int status_page(struct buf *b, int code, const char *line, int head);
+
 #endif
