@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "relay.h"
+#include "request.h"
 #include "units.h"
 
 /* Body bytes left unread past this, the server gets no answer: draining. */
@@ -32,9 +33,8 @@ static ssize_t cgi_read(void *ctx, char *p, size_t n)
  * the kernel reset the server's socket (mod_cgid), and the server then
  * loses the answer it had not read yet.
  */
-static void drain(uint64_t got)
+static void drain(const char *cl, uint64_t got)
 {
-	const char *cl = getenv("CONTENT_LENGTH");
 	uint64_t want;
 	char tmp[16384];
 
@@ -101,13 +101,18 @@ int cgi_run(const struct conf *c, struct upstream_pool *pool, char *const envp[]
 		.flush = cgi_flush,
 		.abort = cgi_abort,
 		.can_stream_body = 1, /* Apache de-chunks to stdin, then EOF */
-		.params_override = 0,
 	};
 	struct relay_worker *w = relay_worker_new(c, pool, NULL);
-	enum tf_status s = relay_serve(w, &io, envp);
+	struct request rq;
+	enum tf_status s;
 
+	/* The THANOS_FCGI_* variables are the settings c was read from. */
+	request_init(&rq);
+	request_read(&rq, envp, 0);
+	s = relay_serve(w, &io, &rq);
 	relay_worker_free(w);
 	if (s != TF_OK && s != TF_CLIENT_GONE)
-		drain(got);
+		drain(rq.content_length, got);
+	request_free(&rq);
 	return s == TF_OK ? 0 : (s == TF_CLIENT_GONE ? 0 : 1);
 }

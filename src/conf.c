@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "log.h"
 #include "conf_table.h"
+#include "list.h"
 #include "units.h"
 
 #define ENV_PREFIX "THANOS_FCGI_"
@@ -123,23 +124,19 @@ static const struct opt *opt_find(const char *s, size_t n, int env)
 /* Checks every entry of a comma-separated list. */
 static int list_check(const struct opt *o, const char *v, struct fault *f)
 {
-	const char *p = v, *why;
+	struct list_iter it = list_start(v);
+	const char *why;
 
 	if (*v == '\0')
 		return (o->flags & O_NONEMPTY) ?
 			fault_set(f, "needs at least one entry, not ", v, 0) : 0;
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-
-		if (n == 0)
+	while (list_next(&it)) {
+		if (it.n == 0)
 			return fault_set(f, "empty entry in ", v, strlen(v));
-		if (o->check != NULL && o->check(p, n, &why) != 0)
-			return fault_set(f, why, p, n);
-		if (comma == NULL)
-			return 0;
-		p = comma + 1;
+		if (o->check != NULL && o->check(it.p, it.n, &why) != 0)
+			return fault_set(f, why, it.p, it.n);
 	}
+	return 0;
 }
 
 /*

@@ -22,10 +22,12 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "fcgirec.h"
 #include "log.h"
 #include "peer.h"
 #include "relay.h"
+#include "request.h"
 #include "route.h"
 
 /* What every thread shares: the epoll set holds the listening socket, the
@@ -55,6 +57,7 @@ struct conn {
 	int aborted;
 	int timed_out; /* a read or write waited --client.timeout.idle */
 	unsigned char *peek; /* the request's start, for check_start() */
+	struct request rq;   /* its CGI variables, read once */
 };
 
 /* 1 when err (an errno) is --client.timeout.idle running out. */
@@ -388,7 +391,8 @@ static void serve(struct server *s, struct relay_worker *rw,
 		r->ipcFd = -1;
 		return;
 	}
-	relay_serve(rw, io, r->envp);
+	request_read(&c->rq, r->envp, 1);
+	relay_serve(rw, io, &c->rq);
 	keep = r->keepConnection;
 	/* With unread input or an abort, libfcgi's own close (which drains
 	 * what the server still sends) is the right one; otherwise we close. */
@@ -418,10 +422,10 @@ static void *worker_main(void *arg)
 		.flush = fcgi_flush,
 		.abort = fcgi_abort,
 		.can_stream_body = 1,
-		.params_override = 1,
 	};
 
 	memset(&c, 0, sizeof(c));
+	request_init(&c.rq);
 	c.peek = xmalloc(s->peek_max);
 	/* No listening socket for libfcgi: connections come from accept_all(),
 	 * so a failed first read ends in FCGX_Accept_r instead of an accept. */
@@ -444,6 +448,7 @@ static void *worker_main(void *arg)
 			serve(s, rw, &io, &c, ev.data.fd);
 	}
 	FCGX_Free(&c.req, 0);
+	request_free(&c.rq);
 	free(c.peek);
 	relay_worker_free(rw);
 	wk->done = 1;
@@ -495,7 +500,7 @@ static int server_init(struct server *s, const struct conf *c,
 /* Lets running requests finish, at most c->shutdown_grace_ms. */
 static void server_stop(struct server *s, struct worker *wks, long n)
 {
-	int64_t deadline = upstream_now_ms() + s->conf->shutdown_grace_ms;
+	int64_t deadline = clock_now_ms() + s->conf->shutdown_grace_ms;
 	uint64_t one = 1;
 
 	s->stopping = 1;
@@ -508,7 +513,7 @@ static void server_stop(struct server *s, struct worker *wks, long n)
 			all_done &= wks[i].done;
 		if (all_done)
 			break;
-		if (upstream_now_ms() >= deadline) {
+		if (clock_now_ms() >= deadline) {
 			log_msg(LOG_WARN, "shutdown grace over: exiting with requests running");
 			_exit(0);
 		}

@@ -4,32 +4,26 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "list.h"
+
 int peer_list_parse(const char *s, struct peer_list *out)
 {
 	char one[INET_ADDRSTRLEN];
+	struct list_iter it = list_start(s);
 
 	out->n = 0;
 	if (s == NULL || s[strspn(s, " \t")] == '\0')
 		return 0;
-	for (;;) {
-		const char *end = strchr(s, ',');
-		size_t n = end != NULL ? (size_t)(end - s) : strlen(s);
-
-		while (n > 0 && (*s == ' ' || *s == '\t'))
-			s++, n--;
-		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-			n--;
-		if (n == 0 || n >= sizeof(one) || out->n == PEER_MAX)
+	while (list_next(&it)) {
+		if (it.n == 0 || it.n >= sizeof(one) || out->n == PEER_MAX)
 			goto bad;
-		memcpy(one, s, n);
-		one[n] = '\0';
+		memcpy(one, it.p, it.n);
+		one[it.n] = '\0';
 		if (inet_pton(AF_INET, one, &out->a[out->n]) != 1)
 			goto bad;
 		out->n++;
-		if (end == NULL)
-			return 0;
-		s = end + 1;
 	}
+	return 0;
 bad:
 	out->n = 0;
 	return -1;

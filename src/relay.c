@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "method.h"
 #include "prefix.h"
@@ -42,9 +43,11 @@ struct relay_worker {
 struct xfer {
 	struct relay_worker *w;
 	const struct relay_io *io;
+	const struct request *rq;
 	const struct conf *c;
 	struct rewrite_ctx rw;
 	int head;           /* HEAD: no body either way */
+	int has_body;       /* a body goes upstream (body_plan) */
 	int headers_sent;   /* the CGI header block went to the client */
 	int client_gone;
 	int timed_out;      /* first-byte or idle timeout hit */
@@ -176,7 +179,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	size_t len = size * n;
 
 	x->got_byte = 1;
-	x->last_ms = upstream_now_ms();
+	x->last_ms = clock_now_ms();
 	x->hdr_err = resphdr_feed(&x->w->rh, p, len);
 	if (x->hdr_err != TF_OK)
 		return 0;
@@ -192,7 +195,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	struct xfer *x = ud;
 	size_t len = size * n;
 
-	x->last_ms = upstream_now_ms();
+	x->last_ms = clock_now_ms();
 	if (!x->w->rh.complete) { /* a body before a final header block */
 		x->hdr_err = TF_UPSTREAM_HEADER;
 		return 0;
@@ -225,7 +228,7 @@ static size_t on_read(char *p, size_t size, size_t n, void *ud)
 		return CURL_READFUNC_ABORT;
 	}
 	x->body_read += (uint64_t)r;
-	x->last_ms = upstream_now_ms();
+	x->last_ms = clock_now_ms();
 	if (x->body_max > 0 && x->body_read > x->body_max) {
 		x->body_too_large = 1;
 		return CURL_READFUNC_ABORT;
@@ -242,7 +245,7 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 		       curl_off_t un)
 {
 	struct xfer *x = ud;
-	int64_t now = upstream_now_ms();
+	int64_t now = clock_now_ms();
 
 	(void)dt, (void)dn, (void)ut, (void)un;
 	if (x->unflushed) {
@@ -303,12 +306,10 @@ static void external_url_split(const char *url, struct buf *origin,
  * the method, so an upload is never libcurl's PUT); only HEAD cannot
  * carry one (TF_BAD_REQUEST), nor a CONTENT_LENGTH that is not digits.
  */
-static int body_plan(char *const params[], const struct relay_io *io,
-		     const char *method, int64_t *len, enum tf_status *err,
-		     const char **why)
+static int body_plan(const struct request *rq, const struct relay_io *io,
+		     int64_t *len, enum tf_status *err, const char **why)
 {
-	const char *cl = param_get(params, "CONTENT_LENGTH");
-	const char *te = param_get(params, "HTTP_TRANSFER_ENCODING");
+	const char *cl = rq->content_length, *method = rq->method;
 	uint64_t v;
 	int has;
 
@@ -323,7 +324,7 @@ static int body_plan(char *const params[], const struct relay_io *io,
 		has = v > 0 || strcmp(method, "POST") == 0 ||
 		      strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
 	} else {
-		has = te != NULL && io->can_stream_body;
+		has = rq->transfer_encoding != NULL && io->can_stream_body;
 	}
 	if (has && strcmp(method, "HEAD") == 0) {
 		*err = TF_BAD_REQUEST, *why = "a request body on HEAD";
@@ -362,12 +363,12 @@ static struct curl_slist *header_list(struct relay_worker *w, int has_accept)
 	return w->nodes;
 }
 
-/* Runs the request against target i. Returns curl's result. */
+/* Runs the request against target t. Returns curl's result. */
 static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
-			const char *method, int has_body, int64_t body_len,
 			struct curl_slist *hl)
 {
 	struct relay_worker *w = x->w;
+	const char *method = x->rq->method;
 	CURL *h = w->curl;
 	CURLcode rc;
 
@@ -394,7 +395,7 @@ static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
 	curl_easy_setopt(h, CURLOPT_CONNECT_TO, x->connect_to);
 	resphdr_reset(&w->rh);
 	w->errbuf[0] = '\0';
-	x->start_ms = x->last_ms = upstream_now_ms();
+	x->start_ms = x->last_ms = clock_now_ms();
 	x->got_byte = 0;
 	curl_easy_setopt(h, CURLOPT_URL, w->url.ptr);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
@@ -406,14 +407,14 @@ static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
 	curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	if (x->head) {
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-	} else if (has_body) {
+	} else if (x->has_body) {
 		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body_len);
+		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->body_len);
 	}
 	/* Named whenever there is a body: libcurl's method for an upload is
 	 * PUT, which would turn a GET with a body into a PUT upstream. */
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
-			 has_body || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+			 x->has_body || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 				 ? method : NULL);
 	return curl_easy_perform(h);
 }
@@ -448,24 +449,23 @@ static enum tf_status failure(struct xfer *x, const struct upstream_target *t,
 }
 
 /* 1 when the next replica may be tried after this failure. */
-static int may_retry(const struct xfer *x, CURLcode rc, const char *method,
-		     int connected)
+static int may_retry(const struct xfer *x, CURLcode rc, int connected)
 {
 	if (x->headers_sent || x->client_gone || x->body_read > 0 ||
 	    x->body_too_large || x->body_short || x->hdr_err != TF_OK)
 		return 0;
 	if (upstream_not_sent(rc) || (rc == CURLE_OPERATION_TIMEDOUT && !connected))
 		return 1;
-	return method_may_repeat(method) && !x->timed_out &&
+	return method_may_repeat(x->rq->method) && !x->timed_out &&
 	       (rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR ||
 		rc == CURLE_SEND_ERROR || rc == CURLE_SSL_CONNECT_ERROR);
 }
 
 /* Parses the request into w->e, w->t, w->r and w->hdrs. */
 static enum tf_status prepare(struct relay_worker *w, const struct conf *c,
-			      char *const params[], struct rewrite_ctx *rw)
+			      const struct request *rq, struct rewrite_ctx *rw)
 {
-	const char *uri = param_get(params, "REQUEST_URI");
+	const char *uri = rq->uri;
 	const char *ext = c->external_prefix;
 	struct prefix_in in;
 	struct reqhdr_opts ro;
@@ -483,10 +483,10 @@ static enum tf_status prepare(struct relay_worker *w, const struct conf *c,
 		if (ext == NULL)
 			ext = path != NULL ? path : "";
 	}
-	in.script_name = param_get(params, "SCRIPT_NAME");
-	in.path_info = param_get(params, "PATH_INFO");
+	in.script_name = rq->script_name;
+	in.path_info = rq->path_info;
 	in.request_uri = uri;
-	in.query_string = param_get(params, "QUERY_STRING");
+	in.query_string = rq->query;
 	in.external_prefix = ext;
 	s = prefix_derive(&in, &w->e, &w->t);
 	if (s != TF_OK) {
@@ -500,7 +500,7 @@ static enum tf_status prepare(struct relay_worker *w, const struct conf *c,
 	ro.prefix_header = c->prefix_header;
 	ro.prefix = buf_str(&w->e);
 	ro.max_total = c->max_header_size;
-	s = reqhdr_build(params, &ro, &w->hdrs);
+	s = reqhdr_build(rq, &ro, &w->hdrs);
 	if (s != TF_OK)
 		buf_appends(&w->msg, s == TF_BAD_REQUEST ? "CR or LF in a request header"
 							  : "request headers over --limits.max-header-size");
@@ -511,24 +511,24 @@ static enum tf_status prepare(struct relay_worker *w, const struct conf *c,
 
 /*
  * Checks the request and plans it: the method, the paths and headers
- * (prepare), the body (body_plan) and its limit.  Sets *has_body.
+ * (prepare), the body (body_plan) and its limit.  Sets x->has_body.
  * Returns TF_OK, or the status to answer with its cause in w->msg.
  */
-static enum tf_status plan(struct xfer *x, char *const params[],
-			   const char *method, int *has_body)
+static enum tf_status plan(struct xfer *x)
 {
+	const struct request *rq = x->rq;
 	struct relay_worker *w = x->w;
 	const char *why = NULL;
 	enum tf_status s;
 
-	if (!method_is_token(method)) {
+	if (!method_is_token(rq->method)) {
 		buf_appends(&w->msg, "bad request method");
 		return TF_BAD_REQUEST;
 	}
-	s = prepare(w, x->c, params, &x->rw);
+	s = prepare(w, x->c, rq, &x->rw);
 	if (s != TF_OK)
 		return s;
-	*has_body = body_plan(params, x->io, method, &x->body_len, &s, &why);
+	x->has_body = body_plan(rq, x->io, &x->body_len, &s, &why);
 	x->body_max = x->c->max_body_size;
 	if (s == TF_OK && x->body_max > 0 && x->body_len > 0 &&
 	    (uint64_t)x->body_len > x->body_max)
@@ -545,7 +545,6 @@ static enum tf_status plan(struct xfer *x, char *const params[],
  * next replica may be tried.
  */
 static enum tf_status try_one(struct xfer *x, struct upstream_pool *pool, size_t i,
-			      const char *method, int has_body,
 			      struct curl_slist *hl, int *retry)
 {
 	struct relay_worker *w = x->w;
@@ -556,7 +555,7 @@ static enum tf_status try_one(struct xfer *x, struct upstream_pool *pool, size_t
 	*retry = 0;
 	x->hdr_err = TF_OK;
 	x->timed_out = 0;
-	rc = attempt(x, t, method, has_body, x->body_len, hl);
+	rc = attempt(x, t, hl);
 	curl_slist_free_all(x->connect_to);
 	x->connect_to = NULL;
 	if (rc == CURLE_OK && !x->client_gone && x->hdr_err == TF_OK) {
@@ -569,8 +568,8 @@ static enum tf_status try_one(struct xfer *x, struct upstream_pool *pool, size_t
 	}
 	curl_easy_getinfo(w->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
 	if (upstream_not_sent(rc) || (rc == CURLE_OPERATION_TIMEDOUT && connect_us == 0 && !x->got_byte))
-		upstream_mark_down(pool, i, upstream_now_ms(), x->c->down_backoff_ms);
-	*retry = may_retry(x, rc, method, connect_us > 0);
+		upstream_mark_down(pool, i, clock_now_ms(), x->c->down_backoff_ms);
+	*retry = may_retry(x, rc, connect_us > 0);
 	return failure(x, t, rc);
 }
 
@@ -578,24 +577,23 @@ static enum tf_status try_one(struct xfer *x, struct upstream_pool *pool, size_t
  * Tries the replicas in upstream_pick's order until one answers or a
  * failure may not be retried.  Returns TF_OK or the last failure.
  */
-static enum tf_status try_replicas(struct xfer *x, struct upstream_pool *pool,
-				   char *const params[], const char *method,
-				   int has_body)
+static enum tf_status try_replicas(struct xfer *x, struct upstream_pool *pool)
 {
 	struct relay_worker *w = x->w;
-	struct curl_slist *hl = header_list(w, param_get(params, "HTTP_ACCEPT") != NULL);
-	size_t order[TRIED_MAX], n = upstream_pick(pool, upstream_now_ms(), order, TRIED_MAX);
+	const struct request *rq = x->rq;
+	struct curl_slist *hl = header_list(w, rq->accept != NULL);
+	size_t order[TRIED_MAX], n = upstream_pick(pool, clock_now_ms(), order, TRIED_MAX);
 	enum tf_status s = TF_UPSTREAM;
 	int retry = 1;
 
 	for (size_t k = 0; k < n && retry; k++) {
 		s = target_build(pool->v[order[k]].base_path, buf_str(&w->r), x->c->root_paths,
-				 buf_str(&w->t), param_get(params, "QUERY_STRING"), &w->path);
+				 buf_str(&w->t), rq->query, &w->path);
 		if (s != TF_OK) {
 			buf_appends(&w->msg, "bad query string");
 			return s;
 		}
-		s = try_one(x, pool, order[k], method, has_body, hl, &retry);
+		s = try_one(x, pool, order[k], hl, &retry);
 		if (s == TF_OK)
 			return s;
 	}
@@ -604,15 +602,15 @@ static enum tf_status try_replicas(struct xfer *x, struct upstream_pool *pool,
 
 /* The end of a request: the log line, and the error answer while no header
  * has gone out (else the answer is aborted). */
-static void answer(struct xfer *x, enum tf_status s, const char *method,
-		   const char *uri)
+static void answer(struct xfer *x, enum tf_status s)
 {
 	struct relay_worker *w = x->w;
+	const char *method = x->rq->method, *name = request_name(x->rq);
 
 	if (s == TF_CLIENT_GONE) {
-		log_msg(LOG_INFO, "%s %s: client closed the connection", method, uri);
+		log_msg(LOG_INFO, "%s %s: client closed the connection", method, name);
 	} else if (s != TF_OK) {
-		log_msg(LOG_ERR, "%s %s failed: %s", method, uri, buf_str(&w->msg));
+		log_msg(LOG_ERR, "%s %s failed: %s", method, name, buf_str(&w->msg));
 		if (!x->headers_sent)
 			send_error(w, x->io, x->c, x->head, s, buf_str(&w->msg));
 		else if (x->io->abort != NULL)
@@ -621,16 +619,13 @@ static void answer(struct xfer *x, enum tf_status s, const char *method,
 }
 
 enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
-			   char *const params[])
+			   const struct request *rq)
 {
 	struct upstream_pool *pool = w->pool;
 	struct route own;
 	const struct route *rt = NULL;
 	enum route_kind rk = ROUTE_BASE;
-	const char *method = param_get(params, "REQUEST_METHOD");
-	const char *uri = param_get(params, "REQUEST_URI");
 	struct xfer x;
-	int has_body = 0;
 	enum tf_status s;
 	char err[512];
 
@@ -638,17 +633,14 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 	memset(&own, 0, sizeof(own));
 	x.w = w;
 	x.io = io;
+	x.rq = rq;
 	x.c = w->conf;
 	x.hdr_err = TF_OK;
 	x.body_len = -1;
 	buf_reset(&w->msg);
-	if (method == NULL)
-		method = "GET";
-	if (uri == NULL)
-		uri = param_get(params, "SCRIPT_NAME");
-	x.head = strcmp(method, "HEAD") == 0;
-	if (io->params_override && w->routes != NULL)
-		rk = route_find(w->routes, params, &w->key, &own, &rt, err, sizeof(err));
+	x.head = strcmp(rq->method, "HEAD") == 0;
+	if (w->routes != NULL)
+		rk = route_find(w->routes, rq, &w->key, &own, &rt, err, sizeof(err));
 	if (rt != NULL) {
 		x.c = &rt->conf;
 		pool = rt->pool;
@@ -660,11 +652,11 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 		s = TF_CONFIG;
 		buf_appends(&w->msg, err);
 	} else {
-		s = plan(&x, params, method, &has_body);
+		s = plan(&x);
 	}
 	if (s == TF_OK)
-		s = try_replicas(&x, pool, params, method, has_body);
-	answer(&x, s, method, uri ? uri : "-");
+		s = try_replicas(&x, pool);
+	answer(&x, s);
 	if (rk == ROUTE_OWN)
 		route_release(&own);
 	return s;

@@ -1,7 +1,7 @@
 /*
  * relay: one request from the web server to the upstream and back.
  * The same code serves CGI and FastCGI: the front end hands over the request
- * parameters and a small struct of I/O functions.
+ * (read once, request.h) and a small struct of I/O functions.
  */
 #ifndef THANOS_FCGI_RELAY_H
 #define THANOS_FCGI_RELAY_H
@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "request.h"
 #include "status.h"
 #include "upstream.h"
 
@@ -25,17 +26,14 @@ struct relay_io {
 	 * response visibly incomplete to the client instead of ending it. */
 	void (*abort)(void *ctx);
 	int can_stream_body; /* 1: read the body even without CONTENT_LENGTH */
-	int params_override; /* 1: THANOS_FCGI_* request parameters override the
-			      * process settings (FastCGI); 0 under CGI, where
-			      * the parameters are the environment already read */
 };
 
 struct relay_worker;
 
 struct route_cache;
 
-/* A worker for one thread; c, pool and routes (NULL: the request's
- * parameters never override the settings) must outlive it. Never NULL. */
+/* A worker for one thread; c, pool and routes (NULL: a request's overlay
+ * is never looked at) must outlive it. Never NULL. */
 struct relay_worker *relay_worker_new(const struct conf *c,
 				      struct upstream_pool *pool,
 				      struct route_cache *routes);
@@ -47,6 +45,6 @@ void relay_worker_free(struct relay_worker *w);
  * happened, for the caller's bookkeeping; it is already logged.
  */
 enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
-			   char *const params[]);
+			   const struct request *rq);
 
 #endif

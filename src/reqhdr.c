@@ -1,19 +1,11 @@
-/* reqhdr: CGI parameters to upstream header lines; see reqhdr.h. */
+/* reqhdr: the request to upstream header lines; see reqhdr.h. */
 #include "reqhdr.h"
 
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
-const char *param_get(char *const params[], const char *name)
-{
-	size_t n = strlen(name);
-
-	for (size_t i = 0; params != NULL && params[i] != NULL; i++)
-		if (strncmp(params[i], name, n) == 0 && params[i][n] == '=')
-			return params[i] + n + 1;
-	return NULL;
-}
+#include "list.h"
 
 static const char *const dropped[] = {
 	"Host", "Connection", "Keep-Alive", "TE", "Trailer",
@@ -21,29 +13,6 @@ static const char *const dropped[] = {
 	"Content-Type", "Forwarded", "X-Forwarded-For", "X-Forwarded-Host",
 	"X-Forwarded-Proto", "X-Forwarded-Prefix",
 };
-
-int http_list_has(const char *list, const char *name, size_t n)
-{
-	const char *p = list;
-
-	while (*p != '\0') {
-		const char *end;
-		size_t len;
-
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		end = p;
-		while (*end != '\0' && *end != ',')
-			end++;
-		len = (size_t)(end - p);
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
-		if (len == n && n > 0 && strncasecmp(p, name, n) == 0)
-			return 1;
-		p = end;
-	}
-	return 0;
-}
 
 int reqhdr_is_dropped(const char *name, size_t n, const char *conn,
 		      const char *prefix_header)
@@ -56,7 +25,7 @@ int reqhdr_is_dropped(const char *name, size_t n, const char *conn,
 	if (prefix_header != NULL && strlen(prefix_header) == n &&
 	    strncasecmp(prefix_header, name, n) == 0)
 		return 1;
-	return conn != NULL && http_list_has(conn, name, n);
+	return conn != NULL && list_has_token(conn, name, n);
 }
 
 /* "ACCEPT_ENCODING" -> "Accept-Encoding". Returns -1 for a name that is not
@@ -98,11 +67,10 @@ static int has_ctl(const char *v)
 
 /* 1 when any of the client's Connection headers (a web server may pass
  * each as its own HTTP_CONNECTION) names the header (n bytes). */
-static int connection_lists(char *const params[], const char *name, size_t n)
+static int connection_lists(const struct request *rq, const char *name, size_t n)
 {
-	for (size_t i = 0; params[i] != NULL; i++)
-		if (strncmp(params[i], "HTTP_CONNECTION=", 16) == 0 &&
-		    http_list_has(params[i] + 16, name, n))
+	for (size_t i = 0; i < rq->conn.n; i++)
+		if (list_has_token(rq->conn.v[i], name, n))
 			return 1;
 	return 0;
 }
@@ -120,15 +88,11 @@ static enum tf_status add(struct buf *out, const char *name, size_t n,
 }
 
 /* X-Forwarded-*, Content-Type and the prefix header, appended to out. */
-static enum tf_status add_forwarded(char *const params[],
+static enum tf_status add_forwarded(const struct request *rq,
 				   const struct reqhdr_opts *o, struct buf *out)
 {
-	const char *xff = param_get(params, "HTTP_X_FORWARDED_FOR");
-	const char *addr = param_get(params, "REMOTE_ADDR");
-	const char *https = param_get(params, "HTTPS");
-	const char *scheme = param_get(params, "REQUEST_SCHEME");
-	const char *host = param_get(params, "HTTP_HOST");
-	const char *type = param_get(params, "CONTENT_TYPE");
+	const char *xff = rq->xff, *addr = rq->remote_addr, *https = rq->https;
+	const char *scheme = rq->scheme, *host = rq->host, *type = rq->content_type;
 	enum tf_status s = TF_OK;
 	int is_https;
 
@@ -166,18 +130,16 @@ static enum tf_status add_forwarded(char *const params[],
 	return s;
 }
 
-enum tf_status reqhdr_build(char *const params[], const struct reqhdr_opts *o,
+enum tf_status reqhdr_build(const struct request *rq, const struct reqhdr_opts *o,
 			    struct buf *out)
 {
 	size_t total = 0;
 
 	buf_reset(out);
-	for (size_t i = 0; params != NULL && params[i] != NULL; i++) {
-		const char *p = params[i], *eq;
+	for (size_t i = 0; i < rq->http.n; i++) {
+		const char *p = rq->http.v[i], *eq = strchr(p, '=');
 		size_t mark = out->len, n;
 
-		if (strncmp(p, "HTTP_", 5) != 0 || (eq = strchr(p, '=')) == NULL)
-			continue;
 		total += strlen(p);
 		if (total > o->max_total)
 			return TF_HEADERS_TOO_LARGE;
@@ -188,7 +150,7 @@ enum tf_status reqhdr_build(char *const params[], const struct reqhdr_opts *o,
 		}
 		n = out->len - mark;
 		if (reqhdr_is_dropped(out->ptr + mark, n, NULL, o->prefix_header) ||
-		    connection_lists(params, out->ptr + mark, n)) {
+		    connection_lists(rq, out->ptr + mark, n)) {
 			buf_truncate(out, mark);
 			continue;
 		}
@@ -198,5 +160,5 @@ enum tf_status reqhdr_build(char *const params[], const struct reqhdr_opts *o,
 		    buf_append(out, "", 1) != 0)
 			return TF_HEADERS_TOO_LARGE;
 	}
-	return add_forwarded(params, o, out);
+	return add_forwarded(rq, o, out);
 }

@@ -1,5 +1,5 @@
 /*
- * reqhdr: the CGI/FastCGI request parameters turned into the header lines
+ * reqhdr: the request's CGI variables turned into the header lines
  * sent upstream.  Pure: no libcurl, no libfcgi.
  *
  * Forwarded: every HTTP_* parameter as its header (HTTP_ACCEPT_ENCODING ->
@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "request.h"
 #include "status.h"
 
 struct reqhdr_opts {
@@ -28,10 +29,6 @@ struct reqhdr_opts {
 	size_t max_total;          /* all HTTP_* names and values together */
 };
 
-/* Value of the parameter NAME in params (NAME=VALUE strings, NULL-ended),
- * or NULL when absent. */
-const char *param_get(char *const params[], const char *name);
-
 /*
  * Appends the header lines for the upstream request to out, each
  * "Name: value" followed by a NUL, and returns TF_OK.
@@ -39,12 +36,8 @@ const char *param_get(char *const params[], const char *name);
  * max; TF_BAD_REQUEST when a value holds a control character other than
  * HTAB (CR, LF, \x01, \x0b, \x0c, DEL...).  out is reset first.
  */
-enum tf_status reqhdr_build(char *const params[], const struct reqhdr_opts *o,
+enum tf_status reqhdr_build(const struct request *rq, const struct reqhdr_opts *o,
 			    struct buf *out);
-
-/* 1 when the comma-separated token list (a Connection value) names the
- * header name (n bytes), compared case-insensitively. */
-int http_list_has(const char *list, const char *name, size_t n);
 
 /* 1 when s (n bytes) is a header name we never forward, else 0.
  * conn is the client's Connection header value (NULL if none). */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "list.h"
 #include "reqhdr.h"
 
 void resphdr_init(struct resphdr *h, size_t max)
@@ -57,7 +58,7 @@ int resphdr_is_dropped(const char *name, size_t n, const char *conn)
 		    strncasecmp(name, dropped_prefix[i], strlen(dropped_prefix[i])) == 0)
 			return 1;
 	/* The Connection list drops what it names, except headers we must keep. */
-	return conn != NULL && http_list_has(conn, name, n) &&
+	return conn != NULL && list_has_token(conn, name, n) &&
 	       !(n == 14 && strncasecmp(name, "Content-Length", n) == 0);
 }
 

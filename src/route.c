@@ -58,12 +58,11 @@ void route_cache_free(struct route_cache *rc)
 
 /* The request's THANOS_FCGI_* entries, each with its NUL, in order: the
  * key of its route.  Returns their length (0: none). */
-static size_t overlay_key(char *const params[], struct buf *key)
+static size_t overlay_key(const struct request *rq, struct buf *key)
 {
 	buf_reset(key);
-	for (size_t i = 0; params[i] != NULL; i++)
-		if (strncmp(params[i], "THANOS_FCGI_", 12) == 0 &&
-		    buf_append(key, params[i], strlen(params[i]) + 1) != 0)
+	for (size_t i = 0; i < rq->overlay.n; i++)
+		if (buf_append(key, rq->overlay.v[i], strlen(rq->overlay.v[i]) + 1) != 0)
 			return (size_t)-1;
 	return key->len;
 }
@@ -110,12 +109,12 @@ static const struct route *lookup(const struct route_cache *rc, const struct buf
 	return NULL;
 }
 
-enum route_kind route_find(struct route_cache *rc, char *const params[],
+enum route_kind route_find(struct route_cache *rc, const struct request *rq,
 			   struct buf *key, struct route *own,
 			   const struct route **out, char *err, size_t errlen)
 {
 	enum route_kind k = ROUTE_CACHED;
-	size_t n = overlay_key(params, key);
+	size_t n = overlay_key(rq, key);
 
 	*out = NULL;
 	if (n == 0)

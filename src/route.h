@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "request.h"
 #include "upstream.h"
 
 struct route {
@@ -48,13 +49,13 @@ struct route_cache *route_cache_new(const struct conf *base,
 void route_cache_free(struct route_cache *rc);
 
 /*
- * The route for a request with parameters params (key: the caller's
- * scratch buffer, its max bounds the parameters).  ROUTE_BASE: *out is
+ * The route for the request's THANOS_FCGI_* overlay (key: the caller's
+ * scratch buffer, its max bounds the overlay).  ROUTE_BASE: *out is
  * NULL, use the process's settings.  ROUTE_CACHED: *out is shared.
  * ROUTE_OWN: *out is own, to route_release() after the request.
  * ROUTE_BAD: one line in err ("THANOS_FCGI_X: bad duration 'y'").
  */
-enum route_kind route_find(struct route_cache *rc, char *const params[],
+enum route_kind route_find(struct route_cache *rc, const struct request *rq,
 			   struct buf *key, struct route *own,
 			   const struct route **out, char *err, size_t errlen);
 

@@ -3,31 +3,20 @@
 
 #include <string.h>
 
+#include "list.h"
 #include "pct.h"
-
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
 
 int target_is_root_path(const char *root_paths, const char *t)
 {
-	const char *p, *end;
-	size_t tn, n;
+	struct list_iter it = list_start(root_paths);
+	size_t tn;
 
 	if (root_paths == NULL || t == NULL || t[0] == '\0')
 		return 0;
 	tn = strlen(t);
-	for (p = root_paths; *p != '\0'; p = *end == ',' ? end + 1 : end) {
-		end = p + strcspn(p, ",");
-		while (p < end && is_blank(*p))
-			p++;
-		n = (size_t)(end - p);
-		while (n > 0 && is_blank(p[n - 1]))
-			n--;
-		if (n > 0 && n == tn && memcmp(p, t, n) == 0)
+	while (list_next(&it))
+		if (it.n > 0 && it.n == tn && memcmp(it.p, t, tn) == 0)
 			return 1;
-	}
 	return 0;
 }
 

@@ -4,18 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "list.h"
 #include "log.h"
 #include "rewrite.h"
-
-int64_t upstream_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void target_free(struct upstream_target *t)
 {
@@ -103,29 +95,21 @@ int upstream_pool_init(struct upstream_pool *p, const char *list, char *err,
 		       size_t errlen)
 {
 	struct buf one;
-	const char *s = list;
+	struct list_iter it = list_start(list);
 
 	memset(p, 0, sizeof(*p));
 	buf_init(&one, 8192);
-	while (*s != '\0') {
-		const char *end = strchr(s, ',');
-		size_t n = end ? (size_t)(end - s) : strlen(s);
-
-		while (n > 0 && (*s == ' ' || *s == '\t'))
-			s++, n--;
-		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-			n--;
-		if (n > 0) {
-			if (buf_set(&one, s, n) != 0) {
-				snprintf(err, errlen, "--upstream: URL too long");
-				goto fail;
-			}
-			p->v = xrealloc(p->v, (p->n + 1) * sizeof(*p->v));
-			if (target_parse(&p->v[p->n], buf_str(&one), err, errlen) != 0)
-				goto fail;
-			p->n++;
+	while (list_next(&it)) {
+		if (it.n == 0)
+			continue;
+		if (buf_set(&one, it.p, it.n) != 0) {
+			snprintf(err, errlen, "--upstream: URL too long");
+			goto fail;
 		}
-		s += end ? (size_t)(end - s) + 1 : strlen(s);
+		p->v = xrealloc(p->v, (p->n + 1) * sizeof(*p->v));
+		if (target_parse(&p->v[p->n], buf_str(&one), err, errlen) != 0)
+			goto fail;
+		p->n++;
 	}
 	if (p->n == 0) {
 		snprintf(err, errlen, "--upstream: no upstream given");

@@ -55,9 +55,6 @@ size_t upstream_pick(struct upstream_pool *p, int64_t now_ms, size_t *order,
 void upstream_mark_down(struct upstream_pool *p, size_t i, int64_t now_ms,
 			int64_t backoff_ms);
 
-/* Monotonic clock in milliseconds. */
-int64_t upstream_now_ms(void);
-
 /*
  * Resets h and sets the options every request shares: TLS from c, connect
  * and total timeouts, no redirects, no proxy unless c->proxy, http(s) only,

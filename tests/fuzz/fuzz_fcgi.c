@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "fcgirec.h"
 #include "reqhdr.h"
+#include "request.h"
 #include "status.h"
 
 static const uint8_t *cur_data;
@@ -113,16 +114,19 @@ static enum fcgirec_verdict checked(const uint8_t *p, size_t n, size_t *start)
 static void relay_view(char **envp)
 {
 	struct reqhdr_opts o = {"X-Forwarded-Prefix", "/thanos", 64 * 1024};
+	struct request rq;
 	struct buf out;
 	enum tf_status s;
 
 	/* a name with a NUL in it comes out cut, without its '=': every
-	 * lookup (param_get, reqhdr, conf_overlay) must pass over it */
-	(void)param_get(envp, "REQUEST_METHOD");
+	 * reader (request_read, conf_overlay) must pass over it */
+	request_init(&rq);
+	request_read(&rq, envp, 1);
 	buf_init(&out, o.max_total + 16384);
-	s = reqhdr_build(envp, &o, &out);
+	s = reqhdr_build(&rq, &o, &out);
 	FUZZ_CHECK(s == TF_OK || s == TF_BAD_REQUEST || s == TF_HEADERS_TOO_LARGE,
 		   "reqhdr_build status %d", s);
+	request_free(&rq);
 	buf_free(&out);
 }
 

@@ -20,7 +20,9 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "list.h"
 #include "reqhdr.h"
+#include "request.h"
 #include "status.h"
 
 #define NPARAMS 60
@@ -71,14 +73,18 @@ static void run(const struct reqhdr_opts *o, size_t out_max)
 		"Upgrade", "Proxy", "Expect", "Content-Length", "Forwarded",
 		"X-Forwarded-Prefix",
 	};
-	const char *addr = param_get(cur_params, "REMOTE_ADDR");
+	struct request rq;
+	const char *addr;
 	struct buf out;
 	enum tf_status st;
 	size_t i, n_xff = 0, n_xfp = 0, n_xfh = 0, n_ct = 0, n_ph = 0;
 
+	request_init(&rq);
+	request_read(&rq, cur_params, 1);
+	addr = rq.remote_addr;
 	buf_init(&out, out_max);
 	buf_appends(&out, "junk");
-	st = reqhdr_build(cur_params, o, &out);
+	st = reqhdr_build(&rq, o, &out);
 	FUZZ_CHECK(st == TF_OK || st == TF_BAD_REQUEST || st == TF_HEADERS_TOO_LARGE,
 		   "reqhdr_build status %d", st);
 	if (st != TF_OK)
@@ -106,7 +112,7 @@ static void run(const struct reqhdr_opts *o, size_t out_max)
 		/* every Connection parameter counts, not only the first */
 		for (size_t k = 0; cur_params[k] != NULL && !is_ours(line, n, o->prefix_header); k++)
 			if (strncmp(cur_params[k], "HTTP_CONNECTION=", 16) == 0)
-				FUZZ_CHECK(!http_list_has(cur_params[k] + 16, line, n),
+				FUZZ_CHECK(!list_has_token(cur_params[k] + 16, line, n),
 					   "forwarded \"%s\" that a Connection names", line);
 		if (name_is(line, n, "X-Forwarded-For")) {
 			n_xff++;
@@ -131,6 +137,7 @@ static void run(const struct reqhdr_opts *o, size_t out_max)
 	FUZZ_CHECK(n_xff <= 1 && n_xfh <= 1 && n_ct <= 1 && n_ph <= 1,
 		   "duplicates: XFF %zu XFH %zu CT %zu prefix %zu", n_xff, n_xfh, n_ct, n_ph);
 out:
+	request_free(&rq);
 	buf_free(&out);
 }
 
@@ -172,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)reqhdr_is_dropped(p, strlen(p), cur_prefix, ph);
 		if (n > 0 && p[0] != ' ' && p[0] != '\t' && p[n - 1] != ' ' &&
 		    p[n - 1] != '\t' && p[n] == '\0')
-			FUZZ_CHECK(http_list_has(p, p, n), "list \"%s\" does not hold itself", p);
+			FUZZ_CHECK(list_has_token(p, p, n), "list \"%s\" does not hold itself", p);
 	}
 	fields_free(&fs);
 	return 0;

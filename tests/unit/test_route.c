@@ -32,13 +32,22 @@ static void teardown(void)
 	conf_free(&base);
 }
 
-/* route_find on params; returns the kind, *r the route (NULL: base). */
+/* route_find on the request of params; returns the kind, *r the route
+ * (NULL: base).  err: NULL, or where the cause goes. */
+static enum route_kind find_err(struct route_cache *rc, char **params, struct route *own,
+				const struct route **r, char *err)
+{
+	static struct request rq; /* freed by the process's end */
+	char tmp[256] = "";
+
+	request_read(&rq, params, 1);
+	return route_find(rc, &rq, &key, own, r, err ? err : tmp, 256);
+}
+
 static enum route_kind find(struct route_cache *rc, char **params, struct route *own,
 			    const struct route **r)
 {
-	char err[256] = "";
-
-	return route_find(rc, params, &key, own, r, err, sizeof(err));
+	return find_err(rc, params, own, r, NULL);
 }
 
 START_TEST(test_base_hit_miss_bound)
@@ -91,9 +100,9 @@ START_TEST(test_bad)
 	const struct route *r;
 	char err[256] = "";
 
-	ck_assert_int_eq(route_find(rc, p1, &key, &own, &r, err, sizeof(err)), ROUTE_BAD);
+	ck_assert_int_eq(find_err(rc, p1, &own, &r, err), ROUTE_BAD);
 	ck_assert_msg(strncmp(err, "THANOS_FCGI_ROUTE_PREFIX: ", 26) == 0, "err '%s'", err);
-	ck_assert_int_eq(route_find(rc, p2, &key, &own, &r, err, sizeof(err)), ROUTE_BAD);
+	ck_assert_int_eq(find_err(rc, p2, &own, &r, err), ROUTE_BAD);
 	ck_assert_str_eq(err, "THANOS_FCGI_UPSTREM: unknown variable");
 	route_cache_free(rc);
 }
