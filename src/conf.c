@@ -113,7 +113,7 @@ static char *owned_new(struct conf *c, size_t n)
 /* The option whose flag name (env 0) or env name (env 1) is n bytes at s. */
 static const struct opt *opt_find(const char *s, size_t n, int env)
 {
-	for (size_t i = 0; i < CONF_N_OPTS; i++) {
+	for (size_t i = 0; i < conf_n_opts; i++) {
 		const char *name = env ? conf_opts[i].env : conf_opts[i].name;
 		if (strlen(name) == n && memcmp(name, s, n) == 0)
 			return &conf_opts[i];
@@ -230,7 +230,7 @@ static int apply_defaults(struct conf *c, char *err, size_t errlen)
 {
 	struct fault f;
 
-	for (size_t i = 0; i < CONF_N_OPTS; i++) {
+	for (size_t i = 0; i < conf_n_opts; i++) {
 		if (conf_opts[i].def == NULL)
 			continue;
 		if (set_opt(c, &conf_opts[i], conf_opts[i].def, 0, &f) != 0) {
@@ -250,7 +250,7 @@ static int apply_defaults(struct conf *c, char *err, size_t errlen)
 static int argv_pass(struct conf *c, int argc, char *const argv[], int apply,
 		     const char **config, char *err, size_t errlen)
 {
-	unsigned char seen[CONF_N_OPTS] = {0};
+	unsigned char seen[CONF_MAX_OPTS] = {0};
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *name, *eq, *v;
@@ -422,7 +422,7 @@ static int file_line(struct conf *c, const char *path, long lineno, char *p,
 static int file_pass(struct conf *c, const char *path, char *err,
 		     size_t errlen)
 {
-	unsigned char seen[CONF_N_OPTS] = {0};
+	unsigned char seen[CONF_MAX_OPTS] = {0};
 	char *line = NULL;
 	size_t cap = 0;
 	long lineno = 0;

@@ -26,7 +26,7 @@ void conf_help(void *file)
 	      "that request, except where marked \"process only\".\n"
 	      "Lists are comma-separated; a repeated flag appends.\n"
 	      "\n", fp);
-	for (size_t i = 0; i < CONF_N_OPTS; i++) {
+	for (size_t i = 0; i < conf_n_opts; i++) {
 		const struct opt *o = &conf_opts[i];
 
 		if (o->type == T_BOOL)
@@ -52,7 +52,7 @@ void conf_markdown(void *file)
 
 	fputs("| flag | env | default | meaning |\n"
 	      "|---|---|---|---|\n", fp);
-	for (size_t i = 0; i < CONF_N_OPTS; i++) {
+	for (size_t i = 0; i < conf_n_opts; i++) {
 		const struct opt *o = &conf_opts[i];
 
 		fprintf(fp, "| `--%s%s%s`%s | `%s`%s | ", o->name,

@@ -7,7 +7,7 @@
 #define OFF(field) offsetof(struct conf, field)
 #define REQ O_REQUEST
 
-const struct opt conf_opts[CONF_N_OPTS] = {
+const struct opt conf_opts[] = {
 	{"upstream", "THANOS_FCGI_UPSTREAM", T_LIST, REQ | O_NONEMPTY,
 	 OFF(upstream), "http://127.0.0.1:10902", NULL, "URL[,URL...]", 0, 0,
 	 units_check_upstream,
@@ -122,3 +122,6 @@ const struct opt conf_opts[CONF_N_OPTS] = {
 	 "largest header block from the upstream (502 after)"},
 };
 
+#define N_OPTS (sizeof(conf_opts) / sizeof(conf_opts[0]))
+_Static_assert(N_OPTS <= CONF_MAX_OPTS, "conf_opts has more entries than CONF_MAX_OPTS");
+const size_t conf_n_opts = N_OPTS;

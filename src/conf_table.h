@@ -37,8 +37,12 @@ struct opt {
 	const char *help;
 };
 
-/* The number of options: a constant, so arrays can be sized by it. */
-#define CONF_N_OPTS 32
-extern const struct opt conf_opts[CONF_N_OPTS];
+/* The table and its length, counted from it (conf_table.c). */
+extern const struct opt conf_opts[];
+extern const size_t conf_n_opts;
+
+/* Room for a mark per option (conf.c's "seen"); the table is checked
+ * against it when it is compiled. */
+#define CONF_MAX_OPTS 64
 
 #endif

@@ -39,16 +39,6 @@ struct rewrite_ctx {
 };
 
 /*
- * Writes the origin of the absolute http(s) URL url into out, replacing its
- * content: "scheme://host:port", scheme and host lower-cased, the default
- * port made explicit (http 80, https 443), an IPv6 host in brackets.
- * Userinfo, path, query and fragment are ignored.
- * Returns 0, or -1 (out unchanged) when url is not an absolute http or https
- * URL with a non-empty authority, or when out's max would be exceeded.
- */
-int url_origin(const char *url, struct buf *out);
-
-/*
  * The rewriters.  Each replaces out's content with the rewritten value v and
  * returns 1 when that differs from v, 0 when v is left as it is (out then
  * holds an exact copy of v), or -1 when out's max would be exceeded (out is

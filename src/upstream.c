@@ -7,7 +7,7 @@
 
 #include "list.h"
 #include "log.h"
-#include "rewrite.h"
+#include "url.h"
 
 static void target_free(struct upstream_target *t)
 {

@@ -28,6 +28,7 @@
 #include "pct.h"
 #include "prefix.h"
 #include "rewrite.h"
+#include "url.h"
 
 static const char *cur_v, *cur_name;
 static unsigned cur_kind;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rewrite.h"
+#include "url.h"
 
 #define MAX 8192
 
