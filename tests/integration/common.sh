@@ -8,6 +8,9 @@
 #           fcgi_client.py (cgi-fcgi mis-parses a record header split by a read)
 #   unix    thanos-fcgi --listen unix:$TMPD/NAME.sock FLAGS...
 #   spawn   spawn-fcgi -n -a 127.0.0.1 -p PORT -- thanos-fcgi FLAGS...
+#   params  thanos-fcgi --listen 127.0.0.1:PORT with only its process-only
+#           flags; every other setting goes with each request as its
+#           THANOS_FCGI_* parameter (nginx fastcgi_param: one route a mount)
 #
 #   mock NAME ARGS...            starts tests/mock/thanos_mock.py on a free
 #                                port: $MOCK_NAME is the port, its log is
@@ -116,20 +119,56 @@ mock_connections() {
 	grep '^mock: conn [0-9]* "' "$TMPD/mock_$1.log" | cut -d' ' -f3 | sort -u | wc -l | tr -d ' '
 }
 
-# flag_env FLAG: the THANOS_FCGI_* name of a flag (SPEC.md section 2).
+# The program's own flag table, read once from its --help: FLAG_ENV[flag]
+# is the flag's THANOS_FCGI_* name, FLAG_PROC[flag] 1 when it is
+# "process only" (never a request parameter), FLAG_LIST[flag] 1 for a
+# list (a repeated flag appends).
+declare -g -A FLAG_ENV=() FLAG_PROC=() FLAG_LIST=() ANAME_BY_ADDR=()
+flag_table() {
+	local line flag=""
+	while IFS= read -r line; do
+		if [[ $line =~ ^\ \ (--[a-z0-9.-]+) ]]; then
+			flag=${BASH_REMATCH[1]}
+			[[ $line == *"(repeatable)"* ]] && FLAG_LIST[$flag]=1
+		elif [ -n "$flag" ] && [[ $line =~ ^\ +env\ (THANOS_FCGI_[A-Z0-9_]+) ]]; then
+			FLAG_ENV[$flag]=${BASH_REMATCH[1]}
+			[[ $line == *"(process only)"* ]] && FLAG_PROC[$flag]=1
+			flag=""
+		fi
+	done < <(env -u THANOS_FCGI_BIN "$THANOS_FCGI_BIN" --help)
+	[ ${#FLAG_ENV[@]} -gt 20 ] || fail "flag table: ${#FLAG_ENV[@]} flags read from --help"
+}
+
+# flag_env FLAG: the THANOS_FCGI_* name of a flag, from the program.
 flag_env() {
-	case $1 in
-	--web.route-prefix) echo THANOS_FCGI_ROUTE_PREFIX ;;
-	--web.external-prefix) echo THANOS_FCGI_EXTERNAL_PREFIX ;;
-	--web.prefix-header) echo THANOS_FCGI_PREFIX_HEADER ;;
-	--web.external-url) echo THANOS_FCGI_EXTERNAL_URL ;;
-	--upstream.root-path) echo THANOS_FCGI_ROOT_PATHS ;;
-	*)
-		local n=${1#--}
-		n=${n//[.-]/_}
-		echo "THANOS_FCGI_${n^^}"
-		;;
-	esac
+	[ ${#FLAG_ENV[@]} -gt 0 ] || flag_table
+	[ -n "${FLAG_ENV[$1]:-}" ] || { echo "common.sh: no flag $1 in --help" >&2; exit 2; }
+	echo "${FLAG_ENV[$1]}"
+}
+
+# split_flags NAME FLAG VALUE...: params mode: the process-only flags stay
+# in the caller's flags, every other one goes into AREQ_NAME as its
+# request parameter (a repeated list flag joined with commas).
+split_flags() {
+	local -n areq="AREQ_$1"
+	local -A val=()
+	local f e
+	shift
+	flags=()
+	while [ $# -ge 2 ]; do
+		if [ -n "${FLAG_PROC[$1]:-}" ]; then
+			flags+=("$1" "$2")
+		elif [ -n "${val[$1]+set}" ] && [ -n "${FLAG_LIST[$1]:-}" ]; then
+			val[$1]+=",$2"
+		else
+			val[$1]=$2
+		fi
+		shift 2
+	done
+	for f in "${!val[@]}"; do
+		e=$(flag_env "$f") || exit 2
+		areq+=("$e=${val[$f]}")
+	done
 }
 
 # adapter NAME [VAR=VAL...] FLAG VALUE...: see the header comment.
@@ -140,13 +179,14 @@ flag_env() {
 adapter() {
 	local name=$1
 	shift
-	declare -g -a "AENV_$name=()" "AARGS_$name=()"
-	local -n aenv="AENV_$name" aargs="AARGS_$name"
+	declare -g -a "AENV_$name=()" "AARGS_$name=()" "AREQ_$name=()"
+	local -n aenv="AENV_$name" aargs="AARGS_$name" areq="AREQ_$name"
 	while [ $# -gt 0 ] && [[ $1 == [A-Za-z_]*=* ]]; do
 		aenv+=("$1")
 		shift
 	done
 	local flags=("$@")
+	[ ${#FLAG_ENV[@]} -gt 0 ] || flag_table
 	case $MODE in
 	cgi)
 		if [ "${CGI_SETTINGS:-env}" = flags ]; then
@@ -158,12 +198,14 @@ adapter() {
 			done
 		fi
 		;;
-	listen)
+	listen | params)
 		local port
 		port=$(free_port)
+		[ "$MODE" = params ] && split_flags "$name" "$@"
 		spawn "adapter_$name" env -u THANOS_FCGI_BIN "${aenv[@]}" "$THANOS_FCGI_BIN" --listen "127.0.0.1:$port" "${flags[@]}"
 		wait_port "$port" $((10 * SLOWDOWN)) || fail "adapter $name (--listen 127.0.0.1:$port) did not start"
 		eval "AADDR_$name=127.0.0.1:$port"
+		ANAME_BY_ADDR[127.0.0.1:$port]=$name
 		;;
 	unix)
 		local sock="$TMPD/adapter_$name.sock"
@@ -229,10 +271,10 @@ req() {
 		*=*) v[${a%%=*}]=${a#*=} ;;
 		esac
 	done
-	local -a envl=(PATH="$PATH")
+	local -n aenv="AENV_$name" aargs="AARGS_$name" areq="AREQ_$name"
+	local -a envl=(PATH="$PATH" "${areq[@]}")
 	local k
 	for k in "${!v[@]}"; do envl+=("$k=${v[$k]}"); done
-	local -n aenv="AENV_$name" aargs="AARGS_$name"
 	envl+=("${aenv[@]}")
 	local -a wrap=() cmd
 	local errlog

@@ -14,7 +14,7 @@
 need cgi-fcgi
 [ -x "$THANOS_FCGI_BIN" ] || { fail "no binary at $THANOS_FCGI_BIN"; finish; }
 NETH="$top_srcdir/tests/integration/net_helpers.py"
-MODE=listen
+MODE=${SETTINGS_MODE:-listen} # params: tests/integration/*_params.sh
 RP=(--web.route-prefix /thanos)
 
 mock main --route-prefix /thanos

@@ -6,6 +6,7 @@
 #       the raw answer on stdout.  No python on the way (common.sh's req
 #       runs python several times), so elapsed times measure the adapter.
 #       SUBPATH must need no percent-decoding.  REQ_BODY=FILE sends a body.
+#       An adapter started in params mode gets its settings with it.
 #   raw_status FILE      the code of FILE's first "Status:" line, or ""
 #   raw_body FILE        the body (after the first empty line)
 #   proc_gone PID [SECONDS]  waits for PID to end; prints gone or running
@@ -21,6 +22,11 @@ raw_req() {
 	local path=${sub%%\?*} q=""
 	case $sub in *\?*) q=${sub#*\?} ;; esac
 	local -a extra=()
+	# params mode (common.sh): the adapter's settings go with the request
+	if [ -n "${ANAME_BY_ADDR[$addr]:-}" ]; then
+		local -n areq="AREQ_${ANAME_BY_ADDR[$addr]}"
+		extra+=("${areq[@]}")
+	fi
 	if [ -n "${REQ_BODY:-}" ]; then
 		in=$REQ_BODY
 		extra+=("CONTENT_LENGTH=$(wc -c <"$REQ_BODY" | tr -d ' ')")
