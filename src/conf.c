@@ -19,7 +19,6 @@
 #include "conf.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 #include "log.h"
 #include "conf_table.h"
 #include "list.h"
+#include "status.h"
 #include "units.h"
 
 #define ENV_PREFIX "THANOS_FCGI_"
@@ -62,29 +62,6 @@ static int fault_set(struct fault *f, const char *why, const char *bad,
 }
 
 
-/* One line into err (control characters shown as '?'), "..." if cut. */
-__attribute__((format(printf, 3, 4)))
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	r = vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	if (r < 0) {
-		err[0] = '\0';
-		return;
-	}
-	if ((size_t)r >= errlen && errlen > 4)
-		memcpy(err + errlen - 4, "...", 4);
-	for (char *p = err; *p != '\0'; p++)
-		if ((unsigned char)*p < ' ' || *p == 0x7f)
-			*p = '?';
-}
-
 /* "WHERE: why 'bad'", WHERE being "--flag", "ENV_NAME" or "FILE:N: key". */
 static void report(char *err, size_t errlen, const char *file, long line,
 		   const char *dash, const char *name, const struct fault *f)
@@ -92,10 +69,10 @@ static void report(char *err, size_t errlen, const char *file, long line,
 	int badlen = f->badlen > 4096 ? 4096 : (int)f->badlen;
 
 	if (file != NULL)
-		errf(err, errlen, "%s:%ld: %s: %s'%.*s'", file, line, name,
+		status_errf(err, errlen, "%s:%ld: %s: %s'%.*s'", file, line, name,
 		     f->why, badlen, f->bad);
 	else
-		errf(err, errlen, "%s%s: %s'%.*s'", dash, name, f->why, badlen,
+		status_errf(err, errlen, "%s%s: %s'%.*s'", dash, name, f->why, badlen,
 		     f->bad);
 }
 
@@ -268,9 +245,9 @@ static int argv_pass(struct conf *c, int argc, char *const argv[], int apply,
 		}
 		if (strncmp(a, "--", 2) != 0) {
 			if (a[0] == '-' && a[1] != '\0')
-				errf(err, errlen, "%s: unknown option", a);
+				status_errf(err, errlen, "%s: unknown option", a);
 			else
-				errf(err, errlen, "'%s': unexpected argument "
+				status_errf(err, errlen, "'%s': unexpected argument "
 				     "(options start with --)", a);
 			return -1;
 		}
@@ -279,7 +256,7 @@ static int argv_pass(struct conf *c, int argc, char *const argv[], int apply,
 		n = eq != NULL ? (size_t)(eq - name) : strlen(name);
 		o = opt_find(name, n, 0);
 		if (o == NULL) {
-			errf(err, errlen, "--%.*s: unknown option", (int)n, name);
+			status_errf(err, errlen, "--%.*s: unknown option", (int)n, name);
 			return -1;
 		}
 		if (eq != NULL) {
@@ -289,7 +266,7 @@ static int argv_pass(struct conf *c, int argc, char *const argv[], int apply,
 		} else if (i + 1 < argc) {
 			v = argv[++i];
 		} else {
-			errf(err, errlen, "--%s: missing value", o->name);
+			status_errf(err, errlen, "--%s: missing value", o->name);
 			return -1;
 		}
 		if (!apply) {
@@ -350,7 +327,7 @@ static int vars_pass(struct conf *c, char *const vars[], enum vars_from from,
 			continue;
 		}
 		if (o == NULL) {
-			errf(err, errlen, "%.*s: unknown variable",
+			status_errf(err, errlen, "%.*s: unknown variable",
 			     (int)(eq - *e), *e);
 			return -1;
 		}
@@ -384,7 +361,7 @@ static int file_line(struct conf *c, const char *path, long lineno, char *p,
 		return 0;
 	eq = strchr(p, '=');
 	if (eq == NULL) {
-		errf(err, errlen, "%s:%ld: expected 'key = value'", path, lineno);
+		status_errf(err, errlen, "%s:%ld: expected 'key = value'", path, lineno);
 		return -1;
 	}
 	for (k_end = eq; k_end > p && is_blank(k_end[-1]); k_end--)
@@ -399,12 +376,12 @@ static int file_line(struct conf *c, const char *path, long lineno, char *p,
 	}
 	o = opt_find(p, (size_t)(k_end - p), 0);
 	if (o == NULL) {
-		errf(err, errlen, "%s:%ld: unknown key '%.*s'", path, lineno,
+		status_errf(err, errlen, "%s:%ld: unknown key '%.*s'", path, lineno,
 		     (int)(k_end - p), p);
 		return -1;
 	}
 	if (o->off == offsetof(struct conf, config)) {
-		errf(err, errlen, "%s:%ld: 'config' cannot be set in a config "
+		status_errf(err, errlen, "%s:%ld: 'config' cannot be set in a config "
 		     "file", path, lineno);
 		return -1;
 	}
@@ -431,7 +408,7 @@ static int file_pass(struct conf *c, const char *path, char *err,
 
 	fp = fopen(path, "r");
 	if (fp == NULL) {
-		errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		status_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
 	for (;;) {
@@ -441,7 +418,7 @@ static int file_pass(struct conf *c, const char *path, char *err,
 			break;
 		lineno++;
 		if (strlen(line) != (size_t)len) {
-			errf(err, errlen, "%s:%ld: NUL byte in line", path,
+			status_errf(err, errlen, "%s:%ld: NUL byte in line", path,
 			     lineno);
 			goto out;
 		}
@@ -449,7 +426,7 @@ static int file_pass(struct conf *c, const char *path, char *err,
 			goto out;
 	}
 	if (ferror(fp)) {
-		errf(err, errlen, "%s: read failed: %s", path, strerror(errno));
+		status_errf(err, errlen, "%s: read failed: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = 0;

@@ -12,12 +12,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "status.h"
+
 /* errno as one line into err, after "--listen ADDR: WHAT failed: ". */
 static int fail(char *err, size_t errlen, const char *addr, const char *what,
 		const char *why)
 {
-	snprintf(err, errlen, "--listen %s: %s failed: %s", addr, what, why);
-	return -1;
+	return status_errf(err, errlen, "--listen %s: %s failed: %s", addr, what, why);
 }
 
 /* Removes a stale socket at path; -1 (err set) when path is in use or

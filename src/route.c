@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "status.h"
 
 struct route_cache {
 	const struct conf *base;
@@ -120,7 +121,7 @@ enum route_kind route_find(struct route_cache *rc, const struct request *rq,
 	if (n == 0)
 		return ROUTE_BASE;
 	if (n == (size_t)-1) {
-		snprintf(err, errlen, "THANOS_FCGI_* parameters: over %zu bytes", key->max);
+		status_errf(err, errlen, "THANOS_FCGI_* parameters: over %zu bytes", key->max);
 		return ROUTE_BAD;
 	}
 	pthread_mutex_lock(&rc->lock);

@@ -1,6 +1,8 @@
 /* status: result codes, their HTTP answers and texts. */
 #include "status.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -92,4 +94,27 @@ const char *status_reason(int code)
 	case 504: return "Gateway Timeout";
 	default: return "Unknown";
 	}
+}
+
+/* status_errf: see status.h. */
+int status_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (err == NULL || errlen == 0)
+		return -1;
+	va_start(ap, fmt);
+	r = vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		err[0] = '\0';
+		return -1;
+	}
+	if ((size_t)r >= errlen && errlen > 4)
+		memcpy(err + errlen - 4, "...", 4);
+	for (char *p = err; *p != '\0'; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = '?';
+	return -1;
 }

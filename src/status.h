@@ -6,6 +6,8 @@
 #ifndef THANOS_FCGI_STATUS_H
 #define THANOS_FCGI_STATUS_H
 
+#include <stddef.h>
+
 enum tf_status {
 	TF_OK = 0,
 	TF_BAD_PATH,        /* 400: dot segment, control character, bad %-escape */
@@ -29,6 +31,16 @@ const char *status_reason(int code);
 
 /* Short English cause ("dot segment in path"). Never NULL. */
 const char *status_str(enum tf_status s);
+
+/*
+ * The convention of everything before the first request (settings,
+ * replicas, the socket) and of a request's bad settings: one line into
+ * err, "<what>: <why>" ("--upstream: bad URL 'x'"), its control
+ * characters shown as '?' and "..." where it was cut.  Returns -1, so a
+ * failing function ends with "return status_errf(err, errlen, ...);".
+ */
+__attribute__((format(printf, 3, 4)))
+int status_errf(char *err, size_t errlen, const char *fmt, ...);
 
 struct buf;
 

@@ -7,6 +7,7 @@
 
 #include "list.h"
 #include "log.h"
+#include "status.h"
 #include "url.h"
 
 static void target_free(struct upstream_target *t)
@@ -35,7 +36,7 @@ static int target_parse(struct upstream_target *t, const char *url, char *err,
 	buf_init(&b, 4096);
 	if (strncmp(url, "unix:", 5) == 0) {
 		if (url[5] != '/') {
-			snprintf(err, errlen, "--upstream: unix socket path must be absolute in '%s'", url);
+			status_errf(err, errlen, "--upstream: unix socket path must be absolute in '%s'", url);
 			goto out;
 		}
 		t->unix_path = xstrdup(url + 5);
@@ -53,15 +54,15 @@ static int target_parse(struct upstream_target *t, const char *url, char *err,
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
-		snprintf(err, errlen, "--upstream: bad URL '%s'", url);
+		status_errf(err, errlen, "--upstream: bad URL '%s'", url);
 		goto out;
 	}
 	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-		snprintf(err, errlen, "--upstream: unsupported scheme in '%s'", url);
+		status_errf(err, errlen, "--upstream: unsupported scheme in '%s'", url);
 		goto out;
 	}
 	if (buf_printf(&b, "%s://%s:%s", scheme, host, port) != 0) {
-		snprintf(err, errlen, "--upstream: URL too long '%s'", url);
+		status_errf(err, errlen, "--upstream: URL too long '%s'", url);
 		goto out;
 	}
 	t->base = xstrdup(buf_str(&b));
@@ -74,7 +75,7 @@ static int target_parse(struct upstream_target *t, const char *url, char *err,
 	t->base_path = xstrdup(path);
 	buf_reset(&b);
 	if (url_origin(t->base, &b) != 0) {
-		snprintf(err, errlen, "--upstream: bad URL '%s'", url);
+		status_errf(err, errlen, "--upstream: bad URL '%s'", url);
 		goto out;
 	}
 	t->origin = xstrdup(buf_str(&b));
@@ -103,7 +104,7 @@ int upstream_pool_init(struct upstream_pool *p, const char *list, char *err,
 		if (it.n == 0)
 			continue;
 		if (buf_set(&one, it.p, it.n) != 0) {
-			snprintf(err, errlen, "--upstream: URL too long");
+			status_errf(err, errlen, "--upstream: URL too long");
 			goto fail;
 		}
 		p->v = xrealloc(p->v, (p->n + 1) * sizeof(*p->v));
@@ -112,7 +113,7 @@ int upstream_pool_init(struct upstream_pool *p, const char *list, char *err,
 		p->n++;
 	}
 	if (p->n == 0) {
-		snprintf(err, errlen, "--upstream: no upstream given");
+		status_errf(err, errlen, "--upstream: no upstream given");
 		goto fail;
 	}
 	p->origins = xmalloc(p->n * sizeof(*p->origins));
