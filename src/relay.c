@@ -300,6 +300,23 @@ static void external_url_split(const char *url, struct buf *origin,
 	*path = p;
 }
 
+/* The configured public prefix (NULL: derived from the request), and the
+ * public origin into rw, from --web.external-prefix and --web.external-url. */
+static const char *public_prefix(struct relay_worker *w, const struct conf *c,
+				 struct rewrite_ctx *rw)
+{
+	const char *ext = c->external_prefix, *path;
+
+	rw->public_origin = NULL;
+	if (c->external_url == NULL || *c->external_url == '\0')
+		return ext;
+	external_url_split(c->external_url, &w->origin, &path);
+	rw->public_origin = w->origin.len ? w->origin.ptr : NULL;
+	if (ext == NULL)
+		ext = path != NULL ? path : "";
+	return ext;
+}
+
 /*
  * Body to send: sets *len (-1 unknown, chunked) and returns 1, or 0 none.
  * A body goes with the client's method whatever it is (attempt() names
@@ -363,33 +380,66 @@ static struct curl_slist *header_list(struct relay_worker *w, int has_accept)
 	return w->nodes;
 }
 
+/*
+ * The options shared by every request to t, set once per worker: again
+ * only for another target, other settings or a request's own route.
+ */
+static CURLcode shared_setup(struct xfer *x, const struct upstream_target *t)
+{
+	struct relay_worker *w = x->w;
+	CURL *h = w->curl;
+	CURLcode rc;
+
+	if (w->set_for == t && w->set_conf == x->c)
+		return CURLE_OK;
+	w->set_for = NULL;
+	rc = upstream_setup(h, x->c, t);
+	if (rc != CURLE_OK)
+		return rc;
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, w->errbuf);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	if (x->shared_pool) {
+		w->set_for = t;
+		w->set_conf = x->c;
+	}
+	return CURLE_OK;
+}
+
+/* The client's method, for libcurl. */
+static void set_method(struct xfer *x)
+{
+	CURL *h = x->w->curl;
+	const char *method = x->rq->method;
+
+	/* HTTPGET undoes the NOBODY or UPLOAD of the last request. */
+	curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	if (x->head) {
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	} else if (x->has_body) {
+		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->body_len);
+	}
+	/* Named whenever there is a body: libcurl's method for an upload is
+	 * PUT, which would turn a GET with a body into a PUT upstream. */
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
+			 x->has_body || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+				 ? method : NULL);
+}
+
 /* Runs the request against target t. Returns curl's result. */
 static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
 			struct curl_slist *hl)
 {
 	struct relay_worker *w = x->w;
-	const char *method = x->rq->method;
 	CURL *h = w->curl;
-	CURLcode rc;
+	CURLcode rc = shared_setup(x, t);
 
-	/* The options shared by every request to t are set once per worker:
-	 * again only for another target or a request's own settings. */
-	if (w->set_for != t || w->set_conf != x->c) {
-		w->set_for = NULL;
-		rc = upstream_setup(h, x->c, t);
-		if (rc != CURLE_OK)
-			return rc;
-		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, w->errbuf);
-		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		if (x->shared_pool) {
-			w->set_for = t;
-			w->set_conf = x->c;
-		}
-	}
+	if (rc != CURLE_OK)
+		return rc;
 	if (upstream_url(t, x->c, w->path.ptr, w->path.len, &w->url, &x->connect_to) != 0)
 		return CURLE_URL_MALFORMAT;
 	curl_easy_setopt(h, CURLOPT_CONNECT_TO, x->connect_to);
@@ -403,19 +453,7 @@ static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_READDATA, x);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
-	/* The method: HTTPGET undoes the NOBODY or UPLOAD of the last one. */
-	curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-	if (x->head) {
-		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-	} else if (x->has_body) {
-		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->body_len);
-	}
-	/* Named whenever there is a body: libcurl's method for an upload is
-	 * PUT, which would turn a GET with a body into a PUT upstream. */
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
-			 x->has_body || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-				 ? method : NULL);
+	set_method(x);
 	return curl_easy_perform(h);
 }
 
@@ -466,28 +504,19 @@ static enum tf_status prepare(struct relay_worker *w, const struct conf *c,
 			      const struct request *rq, struct rewrite_ctx *rw)
 {
 	const char *uri = rq->uri;
-	const char *ext = c->external_prefix;
 	struct prefix_in in;
 	struct reqhdr_opts ro;
 	enum tf_status s;
 
-	rw->public_origin = NULL;
 	if (uri != NULL && strlen(uri) > c->max_uri_size) {
 		buf_set(&w->msg, "request URI over --limits.max-uri-size", 39);
 		return TF_URI_TOO_LONG;
-	}
-	if (c->external_url != NULL && *c->external_url != '\0') {
-		const char *path;
-		external_url_split(c->external_url, &w->origin, &path);
-		rw->public_origin = w->origin.len ? w->origin.ptr : NULL;
-		if (ext == NULL)
-			ext = path != NULL ? path : "";
 	}
 	in.script_name = rq->script_name;
 	in.path_info = rq->path_info;
 	in.request_uri = uri;
 	in.query_string = rq->query;
-	in.external_prefix = ext;
+	in.external_prefix = public_prefix(w, c, rw);
 	s = prefix_derive(&in, &w->e, &w->t);
 	if (s != TF_OK) {
 		buf_appends(&w->msg, s == TF_BAD_PATH
