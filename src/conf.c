@@ -116,6 +116,82 @@ static int list_check(const struct opt *o, const char *v, struct fault *f)
 	return 0;
 }
 
+/* Sets string option o (at *str) to v, or to NULL when empty means unset. */
+static int set_string(const struct opt *o, const char *v, const char **str,
+		      struct fault *f)
+{
+	const char *why;
+
+	if (*v == '\0' && (o->flags & O_EMPTY_NULL)) {
+		*str = NULL;
+		return 0;
+	}
+	if (o->check != NULL && o->check(v, strlen(v), &why) != 0)
+		return fault_set(f, why, v, strlen(v));
+	*str = v;
+	return 0;
+}
+
+/* "a,v", a new string owned by c. */
+static const char *list_join(struct conf *c, const char *a, const char *v)
+{
+	/* Both are in memory: the sum cannot overflow. */
+	size_t an = strlen(a), n = strlen(v);
+	char *s = owned_new(c, an + 1 + n);
+
+	memcpy(s, a, an);
+	s[an] = ',';
+	memcpy(s + an + 1, v, n);
+	return s;
+}
+
+/* Sets list option o of c to v; append: v is added to a non-empty list. */
+static int set_list(struct conf *c, const struct opt *o, const char *v,
+		    int append, struct fault *f)
+{
+	const char **str = (const char **)(void *)((char *)c + o->off);
+
+	if (list_check(o, v, f) != 0)
+		return -1;
+	if (append && **str != '\0' && *v != '\0')
+		*str = list_join(c, *str, v);
+	else if (!append || **str == '\0')
+		*str = v;
+	return 0;
+}
+
+/* Sets *out from v, a number in o's range; -1 with f naming the range. */
+static int set_long(const struct opt *o, const char *v, long *out,
+		    struct fault *f)
+{
+	long l;
+
+	if (units_long(v, o->min, o->max, &l) != 0) {
+		/* why holds 63 bytes: two longs and 19 more fit. */
+		if (snprintf(f->why, sizeof(f->why),
+			     "not a number in %ld..%ld: ", o->min,
+			     o->max) < 0)
+			f->why[0] = '\0';
+		f->bad = v;
+		f->badlen = strlen(v);
+		return -1;
+	}
+	*out = l;
+	return 0;
+}
+
+/* Sets *out from v, a log level name. */
+static int set_level(const char *v, int *out, struct fault *f)
+{
+	enum log_level lv;
+
+	if (log_parse_level(v, &lv) != 0)
+		return fault_set(f, "not error, warn, info or debug: ", v,
+				 strlen(v));
+	*out = (int)lv;
+	return 0;
+}
+
 /*
  * Sets option o of c from v, which must outlive c.  append: the same
  * source already set this option, so a list grows (a joined copy owned by
@@ -126,52 +202,17 @@ static int set_opt(struct conf *c, const struct opt *o, const char *v,
 		   int append, struct fault *f)
 {
 	char *field = (char *)c + o->off;
-	const char **str = (const char **)(void *)field;
-	const char *why;
 	int64_t ms;
 	uint64_t size;
-	long l;
 	int b;
 
 	switch (o->type) {
 	case T_STRING:
-		if (*v == '\0' && (o->flags & O_EMPTY_NULL)) {
-			*str = NULL;
-			return 0;
-		}
-		if (o->check != NULL && o->check(v, strlen(v), &why) != 0)
-			return fault_set(f, why, v, strlen(v));
-		*str = v;
-		return 0;
+		return set_string(o, v, (const char **)(void *)field, f);
 	case T_LIST:
-		if (list_check(o, v, f) != 0)
-			return -1;
-		if (append && **str != '\0' && *v != '\0') {
-			/* Both are in memory: the sum cannot overflow. */
-			size_t a = strlen(*str), n = strlen(v);
-			char *s = owned_new(c, a + 1 + n);
-
-			memcpy(s, *str, a);
-			s[a] = ',';
-			memcpy(s + a + 1, v, n);
-			*str = s;
-		} else if (!append || **str == '\0') {
-			*str = v;
-		}
-		return 0;
+		return set_list(c, o, v, append, f);
 	case T_LONG:
-		if (units_long(v, o->min, o->max, &l) != 0) {
-			/* why holds 63 bytes: two longs and 19 more fit. */
-			if (snprintf(f->why, sizeof(f->why),
-				     "not a number in %ld..%ld: ", o->min,
-				     o->max) < 0)
-				f->why[0] = '\0';
-			f->bad = v;
-			f->badlen = strlen(v);
-			return -1;
-		}
-		*(long *)(void *)field = l;
-		return 0;
+		return set_long(o, v, (long *)(void *)field, f);
 	case T_DURATION:
 		if (units_duration_ms(v, &ms) != 0)
 			return fault_set(f, "bad duration ", v, strlen(v));
@@ -189,15 +230,8 @@ static int set_opt(struct conf *c, const struct opt *o, const char *v,
 			return fault_set(f, "not true or false: ", v, strlen(v));
 		*(int *)(void *)field = b;
 		return 0;
-	case T_LEVEL: {
-		enum log_level lv;
-
-		if (log_parse_level(v, &lv) != 0)
-			return fault_set(f, "not error, warn, info or debug: ",
-					 v, strlen(v));
-		*(int *)(void *)field = (int)lv;
-		return 0;
-	}
+	case T_LEVEL:
+		return set_level(v, (int *)(void *)field, f);
 	}
 	return fault_set(f, "internal error: bad option type for ", v,
 			 strlen(v));
@@ -219,6 +253,63 @@ static int apply_defaults(struct conf *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* 1 (c->action set) when a is -h, --help, -V or --version, else 0. */
+static int action_flag(struct conf *c, const char *a)
+{
+	if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		c->action = CONF_HELP;
+		return 1;
+	}
+	if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+		c->action = CONF_VERSION;
+		return 1;
+	}
+	return 0;
+}
+
+/* Puts into err why a, an argument without a leading "--", is refused. */
+static void not_long_flag(const char *a, char *err, size_t errlen)
+{
+	if (a[0] == '-' && a[1] != '\0')
+		status_errf(err, errlen, "%s: unknown option", a);
+	else
+		status_errf(err, errlen, "'%s': unexpected argument "
+		     "(options start with --)", a);
+}
+
+/* Reads --name[=value] at argv[*i] into *o, *v (*i past a separate value); -1 with err. */
+static int flag_read(int argc, char *const argv[], int *i,
+		     const struct opt **o, const char **v, char *err,
+		     size_t errlen)
+{
+	const char *a = argv[*i], *name, *eq;
+	size_t n;
+
+	if (strncmp(a, "--", 2) != 0) {
+		not_long_flag(a, err, errlen);
+		return -1;
+	}
+	name = a + 2;
+	eq = strchr(name, '=');
+	n = eq != NULL ? (size_t)(eq - name) : strlen(name);
+	*o = opt_find(name, n, 0);
+	if (*o == NULL) {
+		status_errf(err, errlen, "--%.*s: unknown option", (int)n, name);
+		return -1;
+	}
+	if (eq != NULL) {
+		*v = eq + 1;
+	} else if ((*o)->type == T_BOOL) {
+		*v = "true";
+	} else if (*i + 1 < argc) {
+		*v = argv[++*i];
+	} else {
+		status_errf(err, errlen, "--%s: missing value", (*o)->name);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * One walk over argv.  With apply 0 it only finds syntax errors, --help,
  * --version (returns 1) and the last --config value (into *config).
@@ -230,45 +321,14 @@ static int argv_pass(struct conf *c, int argc, char *const argv[], int apply,
 	unsigned char seen[CONF_MAX_OPTS] = {0};
 
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *name, *eq, *v;
 		const struct opt *o;
+		const char *v;
 		struct fault f;
-		size_t n;
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			c->action = CONF_HELP;
+		if (action_flag(c, argv[i]))
 			return 1;
-		}
-		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
-			c->action = CONF_VERSION;
-			return 1;
-		}
-		if (strncmp(a, "--", 2) != 0) {
-			if (a[0] == '-' && a[1] != '\0')
-				status_errf(err, errlen, "%s: unknown option", a);
-			else
-				status_errf(err, errlen, "'%s': unexpected argument "
-				     "(options start with --)", a);
+		if (flag_read(argc, argv, &i, &o, &v, err, errlen) != 0)
 			return -1;
-		}
-		name = a + 2;
-		eq = strchr(name, '=');
-		n = eq != NULL ? (size_t)(eq - name) : strlen(name);
-		o = opt_find(name, n, 0);
-		if (o == NULL) {
-			status_errf(err, errlen, "--%.*s: unknown option", (int)n, name);
-			return -1;
-		}
-		if (eq != NULL) {
-			v = eq + 1;
-		} else if (o->type == T_BOOL) {
-			v = "true";
-		} else if (i + 1 < argc) {
-			v = argv[++i];
-		} else {
-			status_errf(err, errlen, "--%s: missing value", o->name);
-			return -1;
-		}
 		if (!apply) {
 			if (o->off == offsetof(struct conf, config))
 				*config = v;
@@ -347,13 +407,32 @@ static int is_blank(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
 }
 
+/* The value after a config line's '=' at eq, trimmed and unquoted; its length in *n. */
+static const char *line_value(const char *eq, size_t *n)
+{
+	const char *v, *v_end;
+
+	for (v = eq + 1; is_blank(*v); v++)
+		;
+	for (v_end = v + strlen(v); v_end > v && is_blank(v_end[-1]); v_end--)
+		;
+	if (v_end - v >= 2 && v[0] == '"' && v_end[-1] == '"') {
+		v++;
+		v_end--;
+	}
+	*n = (size_t)(v_end - v);
+	return v;
+}
+
 /* One line of the config file (already without its end of line). */
 static int file_line(struct conf *c, const char *path, long lineno, char *p,
 		     unsigned char seen[], char *err, size_t errlen)
 {
-	char *eq, *k_end, *v, *v_end, *val;
+	char *eq, *k_end, *val;
+	const char *v;
 	const struct opt *o;
 	struct fault f;
+	size_t vn;
 
 	while (is_blank(*p))
 		p++;
@@ -366,14 +445,7 @@ static int file_line(struct conf *c, const char *path, long lineno, char *p,
 	}
 	for (k_end = eq; k_end > p && is_blank(k_end[-1]); k_end--)
 		;
-	for (v = eq + 1; is_blank(*v); v++)
-		;
-	for (v_end = v + strlen(v); v_end > v && is_blank(v_end[-1]); v_end--)
-		;
-	if (v_end - v >= 2 && v[0] == '"' && v_end[-1] == '"') {
-		v++;
-		v_end--;
-	}
+	v = line_value(eq, &vn);
 	o = opt_find(p, (size_t)(k_end - p), 0);
 	if (o == NULL) {
 		status_errf(err, errlen, "%s:%ld: unknown key '%.*s'", path, lineno,
@@ -385,8 +457,8 @@ static int file_line(struct conf *c, const char *path, long lineno, char *p,
 		     "file", path, lineno);
 		return -1;
 	}
-	val = owned_new(c, (size_t)(v_end - v));
-	memcpy(val, v, (size_t)(v_end - v));
+	val = owned_new(c, vn);
+	memcpy(val, v, vn);
 	if (set_opt(c, o, val, seen[o - conf_opts], &f) != 0) {
 		report(err, errlen, path, lineno, "", o->name, &f);
 		return -1;

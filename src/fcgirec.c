@@ -65,6 +65,43 @@ static int pairs_feed(struct pairs *s, const unsigned char *p, size_t n,
 	return 0;
 }
 
+/* 0 when the record header h may go to libfcgi; -1 (why set) when not. */
+static int header_check(const unsigned char *h, const char **why)
+{
+	if (h[0] != 1) {
+		*why = "not FastCGI version 1";
+		return -1;
+	}
+	/* libfcgi loses memory answering any management record but
+	 * FCGI_GET_VALUES; no web server sends one */
+	if (h[2] == 0 && h[3] == 0 && h[1] != T_GET_VALUES) {
+		*why = "a FastCGI management record other than FCGI_GET_VALUES";
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks the have bytes so far of a PARAMS (into s) or GET_VALUES record; -1, why set. */
+static int pairs_check(struct pairs *s, const unsigned char *rec, size_t have,
+		       size_t clen, size_t *params, size_t max,
+		       const char **why)
+{
+	struct pairs mgmt = {{0}, 0, 0, 0, 0, 0};
+	struct pairs *w = rec[1] == T_PARAMS ? s : &mgmt;
+
+	if (rec[1] == T_PARAMS && (*params += clen) > max) {
+		*why = "FastCGI parameters over the limit";
+		return -1;
+	}
+	if (pairs_feed(w, rec + HDR, have, max, why) != 0)
+		return -1;
+	if (w == &mgmt && have == clen && !at_boundary(w)) {
+		*why = "FCGI_GET_VALUES pairs overrun their record";
+		return -1;
+	}
+	return 0;
+}
+
 enum fcgirec_verdict fcgirec_check(const unsigned char *p, size_t n, size_t max,
 				   size_t *need, const char **why)
 {
@@ -72,7 +109,7 @@ enum fcgirec_verdict fcgirec_check(const unsigned char *p, size_t n, size_t max,
 	size_t off = 0, params = 0;
 
 	for (;;) {
-		size_t clen, end;
+		size_t clen, end, have;
 
 		if (n - off < HDR) {
 			*need = off + HDR;
@@ -80,16 +117,8 @@ enum fcgirec_verdict fcgirec_check(const unsigned char *p, size_t n, size_t max,
 		}
 		clen = (size_t)p[off + 4] << 8 | p[off + 5];
 		end = off + HDR + clen + p[off + 6];
-		if (p[off] != 1) {
-			*why = "not FastCGI version 1";
+		if (header_check(p + off, why) != 0)
 			return FCGIREC_BAD;
-		}
-		/* libfcgi loses memory answering any management record but
-		 * FCGI_GET_VALUES; no web server sends one */
-		if (p[off + 2] == 0 && p[off + 3] == 0 && p[off + 1] != T_GET_VALUES) {
-			*why = "a FastCGI management record other than FCGI_GET_VALUES";
-			return FCGIREC_BAD;
-		}
 		if (p[off + 1] == T_PARAMS && clen == 0) {
 			if (!at_boundary(&s)) {
 				*why = "FastCGI parameters end inside a name-value pair";
@@ -97,25 +126,12 @@ enum fcgirec_verdict fcgirec_check(const unsigned char *p, size_t n, size_t max,
 			}
 			return FCGIREC_OK;
 		}
-		if (p[off + 1] == T_PARAMS || p[off + 1] == T_GET_VALUES) {
-			/* what has come of the content, even before all of it:
-			 * libfcgi allocates for a pair as soon as its lengths
-			 * are in */
-			size_t have = n - off - HDR < clen ? n - off - HDR : clen;
-			struct pairs mgmt = {{0}, 0, 0, 0, 0, 0};
-			struct pairs *w = p[off + 1] == T_PARAMS ? &s : &mgmt;
-
-			if (p[off + 1] == T_PARAMS && (params += clen) > max) {
-				*why = "FastCGI parameters over the limit";
-				return FCGIREC_BAD;
-			}
-			if (pairs_feed(w, p + off + HDR, have, max, why) != 0)
-				return FCGIREC_BAD;
-			if (w == &mgmt && have == clen && !at_boundary(w)) {
-				*why = "FCGI_GET_VALUES pairs overrun their record";
-				return FCGIREC_BAD;
-			}
-		}
+		/* what has come of the content, even before all of it: libfcgi
+		 * allocates for a pair as soon as its lengths are in */
+		have = n - off - HDR < clen ? n - off - HDR : clen;
+		if ((p[off + 1] == T_PARAMS || p[off + 1] == T_GET_VALUES) &&
+		    pairs_check(&s, p + off, have, clen, &params, max, why) != 0)
+			return FCGIREC_BAD;
 		if (n < end) {
 			*need = end;
 			return FCGIREC_MORE;

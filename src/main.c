@@ -51,12 +51,55 @@ static void start_failed(int cgi, const char *err)
 		cgi_fail(err);
 }
 
+/* Prints --help or --version when c asks for one; 1 when it did, else 0. */
+static int answer_action(const struct conf *c)
+{
+	if (c->action == CONF_HELP) {
+		conf_help(stdout);
+		return 1;
+	}
+	if (c->action == CONF_VERSION) {
+		print_version();
+		return 1;
+	}
+	return 0;
+}
+
+/* Serves FastCGI on --listen or fd 0, or one CGI request; the exit status (2: cannot). */
+static int serve(const struct conf *c, struct upstream_pool *pool, int cgi)
+{
+	char err[512];
+	int fd;
+
+	if (c->listen != NULL && *c->listen != '\0') {
+		fd = listen_open(c, err, sizeof(err));
+		if (fd < 0) {
+			log_msg(LOG_ERR, "%s", err);
+			return 2;
+		}
+		log_msg(LOG_INFO, "listening on %s, %ld thread(s), upstream %s",
+			c->listen, c->threads, c->upstream);
+		return fcgi_run(c, pool, fd);
+	}
+	if (!FCGX_IsCGI())
+		return fcgi_run(c, pool, 0);
+	if (cgi) {
+		/* libfcgi's probe installed a SIGTERM handler that only sets a
+		 * flag: a CGI program must die when its server says so. */
+		signal(SIGTERM, SIG_DFL);
+		return cgi_run(c, pool, environ);
+	}
+	log_msg(LOG_ERR, "not started by a web server: no FastCGI socket on fd 0, "
+			 "no CGI environment and no --listen (see --help)");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	struct conf c;
 	struct upstream_pool pool;
 	char err[512];
-	int rc = 2, fd, cgi;
+	int rc = 2, cgi;
 
 	signal(SIGPIPE, SIG_IGN);
 	cgi = is_cgi();
@@ -64,13 +107,7 @@ int main(int argc, char **argv)
 		start_failed(cgi, err);
 		goto out;
 	}
-	if (c.action == CONF_HELP) {
-		conf_help(stdout);
-		rc = 0;
-		goto out;
-	}
-	if (c.action == CONF_VERSION) {
-		print_version();
+	if (answer_action(&c)) {
 		rc = 0;
 		goto out;
 	}
@@ -85,27 +122,7 @@ int main(int argc, char **argv)
 		goto out_curl;
 	}
 	upstream_log_config(&c);
-	if (c.listen != NULL && *c.listen != '\0') {
-		fd = listen_open(&c, err, sizeof(err));
-		if (fd < 0) {
-			log_msg(LOG_ERR, "%s", err);
-			goto out_pool;
-		}
-		log_msg(LOG_INFO, "listening on %s, %ld thread(s), upstream %s",
-			c.listen, c.threads, c.upstream);
-		rc = fcgi_run(&c, &pool, fd);
-	} else if (!FCGX_IsCGI()) {
-		rc = fcgi_run(&c, &pool, 0);
-	} else if (cgi) {
-		/* libfcgi's probe installed a SIGTERM handler that only sets a
-		 * flag: a CGI program must die when its server says so. */
-		signal(SIGTERM, SIG_DFL);
-		rc = cgi_run(&c, &pool, environ);
-	} else {
-		log_msg(LOG_ERR, "not started by a web server: no FastCGI socket on fd 0, "
-				 "no CGI environment and no --listen (see --help)");
-	}
-out_pool:
+	rc = serve(&c, &pool, cgi);
 	upstream_pool_free(&pool);
 out_curl:
 	curl_global_cleanup();

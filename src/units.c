@@ -67,6 +67,67 @@ static int digits(const char **p, uint64_t max, uint64_t *v)
 	return n;
 }
 
+/* Reads ".digits" at *p into *frac / *scale, advancing *p; the digit count, -1 past 9. */
+static int fraction(const char **p, uint64_t *frac, uint64_t *scale)
+{
+	int nf = 0;
+
+	*frac = 0;
+	*scale = 1;
+	if (**p != '.')
+		return 0;
+	(*p)++;
+	/* Nine digits keep frac * mult (<= 6.05e8) in range. */
+	while (**p >= '0' && **p <= '9') {
+		if (++nf > 9)
+			return -1;
+		*frac = *frac * 10 + (uint64_t)(**p - '0');
+		*scale *= 10;
+		(*p)++;
+	}
+	return nf;
+}
+
+/* (whole + frac / scale) * mult into *ms; -1 when finer than 1 ms or over max. */
+static int scaled_ms(uint64_t whole, uint64_t frac, uint64_t scale,
+		     uint64_t mult, uint64_t max, uint64_t *ms)
+{
+	if (whole > max / mult)
+		return -1;
+	*ms = whole * mult;
+	if (frac * mult % scale != 0)
+		return -1; /* finer than a millisecond */
+	if (*ms > max - frac * mult / scale)
+		return -1;
+	*ms += frac * mult / scale;
+	return 0;
+}
+
+/* Reads one "1.5h" term at *p into *ms (at most max), advancing *p; -1 if bad. */
+static int duration_term(const char **p, uint64_t max, uint64_t *ms)
+{
+	uint64_t whole, frac, scale;
+	const struct unit *u;
+	const char *name;
+	int nw, nf;
+
+	nw = digits(p, max, &whole);
+	if (nw < 0)
+		return -1;
+	nf = fraction(p, &frac, &scale);
+	if (nf < 0 || (nw == 0 && nf == 0))
+		return -1;
+	name = *p;
+	while (isalpha((unsigned char)**p))
+		(*p)++;
+	u = unit_find(duration_units,
+		      sizeof(duration_units) / sizeof(duration_units[0]),
+		      name, (size_t)(*p - name));
+	if (u == NULL)
+		return -1;
+	return scaled_ms(whole, frac, scale, u->mult, max, ms);
+}
+
 int units_duration_ms(const char *s, int64_t *out)
 {
 	const uint64_t max = INT64_MAX;
@@ -80,43 +141,10 @@ int units_duration_ms(const char *s, int64_t *out)
 		return 0;
 	}
 	while (*p != '\0') {
-		uint64_t whole, frac = 0, scale = 1, ms;
-		const struct unit *u;
-		const char *name;
-		int nw, nf = 0;
+		uint64_t ms;
 
-		nw = digits(&p, max, &whole);
-		if (nw < 0)
+		if (duration_term(&p, max, &ms) != 0)
 			return -1;
-		if (*p == '.') {
-			p++;
-			/* Nine digits keep frac * mult (<= 6.05e8) in range. */
-			while (*p >= '0' && *p <= '9') {
-				if (++nf > 9)
-					return -1;
-				frac = frac * 10 + (uint64_t)(*p - '0');
-				scale *= 10;
-				p++;
-			}
-		}
-		if (nw == 0 && nf == 0)
-			return -1;
-		name = p;
-		while (isalpha((unsigned char)*p))
-			p++;
-		u = unit_find(duration_units,
-			      sizeof(duration_units) / sizeof(duration_units[0]),
-			      name, (size_t)(p - name));
-		if (u == NULL)
-			return -1;
-		if (whole > max / u->mult)
-			return -1;
-		ms = whole * u->mult;
-		if (frac * u->mult % scale != 0)
-			return -1; /* finer than a millisecond */
-		if (ms > max - frac * u->mult / scale)
-			return -1;
-		ms += frac * u->mult / scale;
 		if (total > max - ms)
 			return -1;
 		total += ms;

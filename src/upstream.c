@@ -21,58 +21,55 @@ static void target_free(struct upstream_target *t)
 	free(t->port);
 }
 
-/* Fills t from one URL; -1 with err on a bad one. */
-static int target_parse(struct upstream_target *t, const char *url, char *err,
-			size_t errlen)
+/* Fills t for "unix:/path" (HTTP to localhost over that socket); -1 with err. */
+static int target_unix(struct upstream_target *t, const char *url, char *err,
+		       size_t errlen)
 {
-	CURLU *u = NULL;
-	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	if (url[5] != '/') {
+		status_errf(err, errlen, "--upstream: unix socket path must be absolute in '%s'", url);
+		return -1;
+	}
+	t->unix_path = xstrdup(url + 5);
+	t->base = xstrdup("http://localhost");
+	t->base_path = xstrdup("");
+	t->origin = xstrdup("http://localhost:80");
+	t->host = xstrdup("localhost");
+	t->port = xstrdup("80");
+	return 0;
+}
+
+/* Copies path without its trailing slashes; the path "/" gives "". */
+static char *path_trimmed(char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	path[n] = '\0';
+	return xstrdup(path);
+}
+
+/* An upstream URL's parts as libcurl gives them, each freed with curl_free. */
+struct url_parts {
+	char *scheme, *host, *port, *path;
+};
+
+/* Sets t's base, host, port, base path and origin from p; -1 with err. */
+static int target_fill(struct upstream_target *t, const char *url,
+		       struct url_parts *p, char *err, size_t errlen)
+{
 	struct buf b;
 	int rc = -1;
-	size_t n;
 
-	memset(t, 0, sizeof(*t));
-	t->url = xstrdup(url);
 	buf_init(&b, 4096);
-	if (strncmp(url, "unix:", 5) == 0) {
-		if (url[5] != '/') {
-			status_errf(err, errlen, "--upstream: unix socket path must be absolute in '%s'", url);
-			goto out;
-		}
-		t->unix_path = xstrdup(url + 5);
-		t->base = xstrdup("http://localhost");
-		t->base_path = xstrdup("");
-		t->origin = xstrdup("http://localhost:80");
-		t->host = xstrdup("localhost");
-		t->port = xstrdup("80");
-		rc = 0;
-		goto out;
-	}
-	u = curl_url();
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
-		status_errf(err, errlen, "--upstream: bad URL '%s'", url);
-		goto out;
-	}
-	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-		status_errf(err, errlen, "--upstream: unsupported scheme in '%s'", url);
-		goto out;
-	}
-	if (buf_printf(&b, "%s://%s:%s", scheme, host, port) != 0) {
+	if (buf_printf(&b, "%s://%s:%s", p->scheme, p->host, p->port) != 0) {
 		status_errf(err, errlen, "--upstream: URL too long '%s'", url);
 		goto out;
 	}
 	t->base = xstrdup(buf_str(&b));
-	t->host = xstrdup(host);
-	t->port = xstrdup(port);
-	n = strlen(path);
-	while (n > 0 && path[n - 1] == '/')
-		n--;
-	path[n] = '\0';
-	t->base_path = xstrdup(path);
+	t->host = xstrdup(p->host);
+	t->port = xstrdup(p->port);
+	t->base_path = path_trimmed(p->path);
 	buf_reset(&b);
 	if (url_origin(t->base, &b) != 0) {
 		status_errf(err, errlen, "--upstream: bad URL '%s'", url);
@@ -81,14 +78,54 @@ static int target_parse(struct upstream_target *t, const char *url, char *err,
 	t->origin = xstrdup(buf_str(&b));
 	rc = 0;
 out:
+	buf_free(&b);
+	return rc;
+}
+
+/* Fills t from an http(s) URL, split by libcurl; -1 with err. */
+static int target_http(struct upstream_target *t, const char *url, char *err,
+		       size_t errlen)
+{
+	CURLU *u = curl_url();
+	struct url_parts p = {NULL, NULL, NULL, NULL};
+	int rc = -1;
+
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &p.scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &p.host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &p.port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &p.path, 0) != CURLUE_OK) {
+		status_errf(err, errlen, "--upstream: bad URL '%s'", url);
+		goto out;
+	}
+	if (strcmp(p.scheme, "http") != 0 && strcmp(p.scheme, "https") != 0) {
+		status_errf(err, errlen, "--upstream: unsupported scheme in '%s'", url);
+		goto out;
+	}
+	rc = target_fill(t, url, &p, err, errlen);
+out:
+	curl_free(p.scheme);
+	curl_free(p.host);
+	curl_free(p.port);
+	curl_free(p.path);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* Fills t from one URL; -1 with err on a bad one, t then freed. */
+static int target_parse(struct upstream_target *t, const char *url, char *err,
+			size_t errlen)
+{
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->url = xstrdup(url);
+	if (strncmp(url, "unix:", 5) == 0)
+		rc = target_unix(t, url, err, errlen);
+	else
+		rc = target_http(t, url, err, errlen);
 	if (rc != 0)
 		target_free(t);
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_url_cleanup(u);
-	buf_free(&b);
 	return rc;
 }
 

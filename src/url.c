@@ -28,6 +28,12 @@ static int ieq(const char *a, size_t n, const char *b)
 	return strlen(b) == n && strncasecmp(a, b, n) == 0;
 }
 
+/* Whether the n bytes at s are the scheme http or https, in any case. */
+static int is_http(const char *s, size_t n)
+{
+	return ieq(s, n, "http") || ieq(s, n, "https");
+}
+
 size_t url_abs_tail(const char *u, size_t n)
 {
 	size_t i = 0, a;
@@ -37,7 +43,7 @@ size_t url_abs_tail(const char *u, size_t n)
 		i++;
 	if (i >= n || u[i] != ':')
 		return 0;
-	if (!ieq(u, i, "http") && !ieq(u, i, "https"))
+	if (!is_http(u, i))
 		return 0;
 	if (n - i < 3 || u[i + 1] != '/' || u[i + 2] != '/')
 		return 0;
@@ -57,13 +63,49 @@ static CURLUcode oom_check(CURLUcode rc)
 	return rc;
 }
 
+/* Reads h's zone id into *zone (NULL: none); -1 when it holds a non-unreserved byte. */
+static int zone_read(CURLU *h, char **zone)
+{
+	if (oom_check(curl_url_get(h, CURLUPART_ZONEID, zone, 0)))
+		*zone = NULL;
+	if (*zone != NULL && (*zone)[strspn(*zone, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")] != '\0')
+		return -1;
+	return 0;
+}
+
+/* Sets origin to "scheme://host[%25zone]:port", lower case but the zone; -1 if too long. */
+static int origin_build(struct buf *origin, const char *scheme,
+			const char *host, const char *zone, const char *port)
+{
+	size_t hl, i;
+	int with_zone;
+
+	/* "[fe80::1]" and "eth0" go back together as "[fe80::1%25eth0]". */
+	hl = strlen(host);
+	with_zone = zone != NULL && hl > 0 && host[hl - 1] == ']';
+	if (with_zone)
+		hl--;
+	buf_reset(origin);
+	if (buf_appends(origin, scheme) < 0 || buf_appends(origin, "://") < 0 ||
+		buf_append(origin, host, hl) < 0)
+		return -1;
+	for (i = 0; i < origin->len; i++)
+		origin->ptr[i] = lower(origin->ptr[i]);
+	/* The zone id is an interface name: its case is kept. */
+	if (with_zone && (buf_appends(origin, "%25") < 0 ||
+		buf_appends(origin, zone) < 0 || buf_appendc(origin, ']') < 0))
+		return -1;
+	if (buf_appendc(origin, ':') < 0 || buf_appends(origin, port) < 0)
+		return -1;
+	return 0;
+}
+
 int url_parse_abs(const char *url, struct buf *origin, struct buf *path)
 {
 	CURLU *h = curl_url();
 	char *scheme = NULL, *host = NULL, *port = NULL, *zone = NULL;
 	char *cpath = NULL;
-	size_t hl, i;
-	int with_zone, ret = -1;
+	int ret = -1;
 
 	if (h == NULL)
 		abort();
@@ -73,29 +115,8 @@ int url_parse_abs(const char *url, struct buf *origin, struct buf *path)
 		oom_check(curl_url_get(h, CURLUPART_PORT, &port,
 			CURLU_DEFAULT_PORT)))
 		goto out;
-	if (!ieq(scheme, strlen(scheme), "http") &&
-		!ieq(scheme, strlen(scheme), "https"))
-		goto out;
-	if (oom_check(curl_url_get(h, CURLUPART_ZONEID, &zone, 0)))
-		zone = NULL;
-	if (zone != NULL && zone[strspn(zone, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")] != '\0')
-		goto out;
-	/* "[fe80::1]" and "eth0" go back together as "[fe80::1%25eth0]". */
-	hl = strlen(host);
-	with_zone = zone != NULL && hl > 0 && host[hl - 1] == ']';
-	if (with_zone)
-		hl--;
-	buf_reset(origin);
-	if (buf_appends(origin, scheme) < 0 || buf_appends(origin, "://") < 0 ||
-		buf_append(origin, host, hl) < 0)
-		goto out;
-	for (i = 0; i < origin->len; i++)
-		origin->ptr[i] = lower(origin->ptr[i]);
-	/* The zone id is an interface name: its case is kept. */
-	if (with_zone && (buf_appends(origin, "%25") < 0 ||
-		buf_appends(origin, zone) < 0 || buf_appendc(origin, ']') < 0))
-		goto out;
-	if (buf_appendc(origin, ':') < 0 || buf_appends(origin, port) < 0)
+	if (!is_http(scheme, strlen(scheme)) || zone_read(h, &zone) != 0 ||
+		origin_build(origin, scheme, host, zone, port) != 0)
 		goto out;
 	if (path != NULL) {
 		if (oom_check(curl_url_get(h, CURLUPART_PATH, &cpath, 0)) ||
