@@ -93,6 +93,10 @@ void conf_help(void *file /* FILE * */);
 /* Writes the option reference as a Markdown table (for the README). */
 void conf_markdown(void *file /* FILE * */);
 
+/* Writes the manual page thanos-fcgi(8) in roff, its OPTIONS from the
+ * table (conf_man.c; kept as doc/thanos-fcgi.8). */
+void conf_man(void *file /* FILE * */);
+
 /* Releases what conf_load allocated. NULL-safe. */
 void conf_free(struct conf *c);
 

@@ -908,6 +908,40 @@ START_TEST(test_readme_in_step)
 }
 END_TEST
 
+/* The manual page in the tree, doc/thanos-fcgi.8, is conf_man()'s output
+ * byte for byte: change an option (or the page's text in conf_man.c) and
+ * this fails until `make man` has written it again. */
+START_TEST(test_man_in_step)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096], *page = NULL, *want;
+	FILE *f;
+	long size;
+	size_t n;
+
+	ck_assert_msg(top != NULL, "top_srcdir is not set (run through make check)");
+	ck_assert(snprintf(path, sizeof(path), "%s/doc/thanos-fcgi.8", top) < (int)sizeof(path));
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	ck_assert(size >= 0);
+	rewind(f);
+	page = calloc(1, (size_t)size + 1);
+	ck_assert_ptr_nonnull(page);
+	n = fread(page, 1, (size_t)size, f);
+	fclose(f);
+	page[n] = '\0';
+	want = capture(conf_man);
+	ck_assert_msg(strcmp(page, want) == 0,
+		      "%s differs from conf_man(): run `make man` and commit it", path);
+	ck_assert_msg(strstr(want, "\\-\\-upstream.root\\-path") != NULL,
+		      "the page does not name --upstream.root-path");
+	free(want);
+	free(page);
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -920,6 +954,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(opt, test_unknown_env_cgi);
 	tcase_add_test(opt, test_listen_mode_octal);
 	tcase_add_test(opt, test_readme_in_step);
+	tcase_add_test(opt, test_man_in_step);
 	tcase_add_loop_test(opt, test_opt_flag_eq, 0, COUNT(opt_cases));
 	tcase_add_loop_test(opt, test_opt_flag_space, 0, COUNT(opt_cases));
 	tcase_add_loop_test(opt, test_opt_env, 0, COUNT(opt_cases));
