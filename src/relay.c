@@ -1,4 +1,5 @@
-/* relay: one request from the web server to the upstream and back. */
+/* relay: one request from the web server to the upstream and back: the
+ * plan, the replicas tried, the answer (the transfer itself: xfer.c). */
 #include "relay.h"
 
 #include <inttypes.h>
@@ -12,6 +13,7 @@
 #include "log.h"
 #include "method.h"
 #include "prefix.h"
+#include "relay_int.h"
 #include "reqhdr.h"
 #include "resphdr.h"
 #include "rewrite.h"
@@ -21,49 +23,6 @@
 
 #define TRIED_MAX 8
 
-struct relay_worker {
-	const struct conf *conf;
-	struct upstream_pool *pool;
-	struct route_cache *routes; /* NULL: no per-request settings (CGI) */
-	struct buf key;             /* route_find()'s scratch */
-	CURL *curl;
-	struct buf e, t, r, path, url, hdrs, out, msg, origin;
-	struct resphdr rh;
-	struct curl_slist *nodes; /* header_list(): reused, never curl's */
-	size_t n_nodes;
-	/* The target and settings (the process's or a cached route's) the
-	 * handle's shared options were set for (NULL: none, or a request's
-	 * own route): the next request to both skips the reset. */
-	const struct upstream_target *set_for;
-	const struct conf *set_conf;
-	char errbuf[CURL_ERROR_SIZE];
-};
-
-/* State of one request while libcurl runs it. */
-struct xfer {
-	struct relay_worker *w;
-	const struct relay_io *io;
-	const struct request *rq;
-	const struct conf *c;
-	struct rewrite_ctx rw;
-	int head;           /* HEAD: no body either way */
-	int has_body;       /* a body goes upstream (body_plan) */
-	int headers_sent;   /* the CGI header block went to the client */
-	int client_gone;
-	int timed_out;      /* first-byte or idle timeout hit */
-	int body_too_large;
-	int body_short;     /* the body ended before CONTENT_LENGTH */
-	enum tf_status hdr_err;
-	uint64_t body_read, body_max;
-	int64_t body_len;   /* CONTENT_LENGTH, -1 when streamed chunked */
-	int64_t start_ms, last_ms;
-	int got_byte;       /* any byte from the upstream yet */
-	int unflushed;      /* bytes wait in the front end's buffer */
-	curl_off_t resp_len; /* the answer's body length, -1 unknown */
-	curl_off_t resp_got; /* body bytes passed on */
-	struct curl_slist *connect_to; /* --upstream.tls.server-name */
-	int shared_pool;    /* the process's replicas, not a request's own */
-};
 
 struct relay_worker *relay_worker_new(const struct conf *c,
 				      struct upstream_pool *pool,
@@ -112,156 +71,6 @@ void relay_worker_free(struct relay_worker *w)
 	resphdr_free(&w->rh);
 	free(w->nodes);
 	free(w);
-}
-
-/*
- * When to flush: the front end buffers what it is given; bytes are pushed
- * at once while more of the answer is to come (an event stream, a long
- * poll, a body in pieces), and left for the end of the request when the
- * answer is whole (the header block of a HEAD, a 204 or a 304; the last
- * byte of a Content-Length body), so a small answer leaves in one write.
- */
-static int answer_whole(const struct xfer *x)
-{
-	return x->resp_len >= 0 && x->resp_got >= x->resp_len;
-}
-
-/* Writes p[0..n) to the client, flushing unless the answer is whole. */
-static int pass_on(struct xfer *x, const char *p, size_t n)
-{
-	if (x->io->write(x->io->ctx, p, n) != 0)
-		goto gone;
-	if (!answer_whole(x) && x->io->flush(x->io->ctx) != 0)
-		goto gone;
-	x->unflushed = 0;
-	return 0;
-gone:
-	x->client_gone = 1;
-	return -1;
-}
-
-/*
- * Sends the CGI header block.  Headers that come with the first body
- * bytes leave with them: on_body() or on_progress() flushes (the latter
- * once libcurl waits for more, so a long poll's headers are not held).
- */
-static int send_headers(struct xfer *x)
-{
-	struct relay_worker *w = x->w;
-	enum tf_status s;
-	int code = w->rh.code;
-
-	if (x->headers_sent)
-		return 0;
-	s = resphdr_emit(&w->rh, &x->rw, &w->out);
-	if (s != TF_OK) {
-		x->hdr_err = s;
-		return -1;
-	}
-	x->headers_sent = 1;
-	x->resp_got = 0;
-	if (x->head || code == 204 || code == 304)
-		x->resp_len = 0;
-	else if (curl_easy_getinfo(w->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
-				   &x->resp_len) != CURLE_OK)
-		x->resp_len = -1;
-	if (x->io->write(x->io->ctx, w->out.ptr, w->out.len) != 0) {
-		x->client_gone = 1;
-		return -1;
-	}
-	x->unflushed = !answer_whole(x);
-	return 0;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-	struct xfer *x = ud;
-	size_t len = size * n;
-
-	x->got_byte = 1;
-	x->last_ms = clock_now_ms();
-	x->hdr_err = resphdr_feed(&x->w->rh, p, len);
-	if (x->hdr_err != TF_OK)
-		return 0;
-	/* Send the header block as soon as it is whole: long polls and
-	 * event streams must not wait for their first body byte. */
-	if (x->w->rh.complete && !x->headers_sent && send_headers(x) != 0)
-		return 0;
-	return len;
-}
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-	struct xfer *x = ud;
-	size_t len = size * n;
-
-	x->last_ms = clock_now_ms();
-	if (!x->w->rh.complete) { /* a body before a final header block */
-		x->hdr_err = TF_UPSTREAM_HEADER;
-		return 0;
-	}
-	if (!x->headers_sent && send_headers(x) != 0)
-		return 0;
-	x->resp_got += (curl_off_t)len;
-	return pass_on(x, p, len) == 0 ? len : 0;
-}
-
-static size_t on_read(char *p, size_t size, size_t n, void *ud)
-{
-	struct xfer *x = ud;
-	size_t want = size * n;
-	ssize_t r;
-
-	/* Never more than CONTENT_LENGTH: extra bytes from the web server would
-	 * reach the upstream connection as the start of another request. */
-	if (x->body_len >= 0 && (uint64_t)x->body_len - x->body_read < want)
-		want = (size_t)((uint64_t)x->body_len - x->body_read);
-	if (want == 0)
-		return 0;
-	r = x->io->read(x->io->ctx, p, want);
-	if (r == 0 && x->body_len >= 0) {
-		x->body_short = 1; /* ended before CONTENT_LENGTH: never wait */
-		return CURL_READFUNC_ABORT;
-	}
-	if (r < 0) {
-		x->client_gone = 1;
-		return CURL_READFUNC_ABORT;
-	}
-	x->body_read += (uint64_t)r;
-	x->last_ms = clock_now_ms();
-	if (x->body_max > 0 && x->body_read > x->body_max) {
-		x->body_too_large = 1;
-		return CURL_READFUNC_ABORT;
-	}
-	return (size_t)r;
-}
-
-/*
- * Called by libcurl after each pass over the sockets and at least once a
- * second while it waits: pushes what send_headers() left in the buffer,
- * and runs the first-byte and idle timeouts.
- */
-static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
-		       curl_off_t un)
-{
-	struct xfer *x = ud;
-	int64_t now = clock_now_ms();
-
-	(void)dt, (void)dn, (void)ut, (void)un;
-	if (x->unflushed) {
-		x->unflushed = 0;
-		if (x->io->flush(x->io->ctx) != 0) {
-			x->client_gone = 1;
-			return 1;
-		}
-	}
-	if (!x->got_byte && x->c->timeout_first_byte_ms > 0 &&
-	    now - x->start_ms > x->c->timeout_first_byte_ms)
-		x->timed_out = 1;
-	if (x->got_byte && x->c->timeout_idle_ms > 0 &&
-	    now - x->last_ms > x->c->timeout_idle_ms)
-		x->timed_out = 1;
-	return x->timed_out;
 }
 
 /*
@@ -397,11 +206,11 @@ static CURLcode shared_setup(struct xfer *x, const struct upstream_target *t)
 	if (rc != CURLE_OK)
 		return rc;
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, w->errbuf);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, xfer_on_header);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, xfer_on_body);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, xfer_on_read);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xfer_on_progress);
 	if (x->shared_pool) {
 		w->set_for = t;
 		w->set_conf = x->c;
@@ -590,7 +399,7 @@ static enum tf_status try_one(struct xfer *x, struct upstream_pool *pool, size_t
 	if (rc == CURLE_OK && !x->client_gone && x->hdr_err == TF_OK) {
 		if (!x->headers_sent && !w->rh.complete)
 			x->hdr_err = TF_UPSTREAM_HEADER; /* no header block at all */
-		else if (send_headers(x) == 0) /* the front end's finish flushes */
+		else if (xfer_send_headers(x) == 0) /* the front end's finish flushes */
 			return TF_OK;
 		else if (x->hdr_err == TF_OK)
 			x->client_gone = 1;
