@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cabundle.h"
 #include "list.h"
 #include "log.h"
 #include "status.h"
@@ -239,6 +240,9 @@ void upstream_log_config(const struct conf *c)
 	if (c->tls_insecure)
 		log_msg(LOG_WARN, "TLS verification of the upstream is off "
 				  "(--upstream.tls.insecure-skip-verify)");
+	else if ((c->tls_ca_file == NULL || *c->tls_ca_file == '\0') && c->upstream != NULL &&
+		 strstr(c->upstream, "https:") != NULL)
+		cabundle_log();
 }
 
 #define SET(opt, val)                                   \
@@ -278,6 +282,8 @@ CURLcode upstream_setup(CURL *h, const struct conf *c,
 		SET(CURLOPT_SSL_VERIFYHOST, c->tls_insecure ? 0L : 2L);
 		if (c->tls_ca_file != NULL && *c->tls_ca_file != '\0')
 			SET(CURLOPT_CAINFO, c->tls_ca_file);
+		else if (cabundle_system() != NULL) /* a static libcurl knows one path */
+			SET(CURLOPT_CAINFO, cabundle_system());
 		if (c->tls_cert_file != NULL && *c->tls_cert_file != '\0')
 			SET(CURLOPT_SSLCERT, c->tls_cert_file);
 		if (c->tls_key_file != NULL && *c->tls_key_file != '\0')

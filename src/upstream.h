@@ -56,7 +56,8 @@ void upstream_mark_down(struct upstream_pool *p, size_t i, int64_t now_ms,
 			int64_t backoff_ms);
 
 /*
- * Resets h and sets the options every request shares: TLS from c, connect
+ * Resets h and sets the options every request shares: TLS from c (the
+ * system CA bundle of cabundle_system when c names no CA file), connect
  * and total timeouts, no redirects, no proxy unless c->proxy, http(s) only,
  * no signals, no Expect, bytes untouched (no decoding).
  * Returns CURLE_OK or the first failing option's code.
@@ -78,7 +79,8 @@ int upstream_url(const struct upstream_target *t, const struct conf *c,
  * (connect refused, resolve failure, connect timeout). */
 int upstream_not_sent(CURLcode rc);
 
-/* Logs, once, what is unsafe in c (TLS verification off). */
+/* Logs, once, what is unsafe in c (TLS verification off) and, for an https
+ * upstream without --upstream.tls.ca-file, which system CA bundle is used. */
 void upstream_log_config(const struct conf *c);
 
 #endif
