@@ -2,6 +2,7 @@
 #include "route.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,11 @@
 struct route_cache {
 	const struct conf *base;
 	struct upstream_pool *pool;
-	pthread_mutex_t lock;
-	size_t n, max;
+	pthread_mutex_t lock;  /* held to build and add a route */
+	_Atomic size_t n;      /* routes in v: published after v[n] is set */
+	size_t max;
 	int warned;            /* the bound was logged */
-	struct route **v;
+	struct route **v;      /* max slots, each set once */
 };
 
 struct route_cache *route_cache_new(const struct conf *base,
@@ -100,10 +102,13 @@ static enum route_kind build(const struct route_cache *rc, const struct buf *key
 	return k == 1 ? ROUTE_OWN : k == 0 ? ROUTE_BASE : ROUTE_BAD;
 }
 
-/* The cached route with this key, or NULL.  Holds no lock itself. */
+/* The cached route with this key, or NULL.  Takes no lock: the routes
+ * below the count it reads are whole and never change. */
 static const struct route *lookup(const struct route_cache *rc, const struct buf *key)
 {
-	for (size_t i = 0; i < rc->n; i++)
+	size_t n = atomic_load_explicit(&rc->n, memory_order_acquire);
+
+	for (size_t i = 0; i < n; i++)
 		if (rc->v[i]->vars_len == key->len &&
 		    memcmp(rc->v[i]->vars, key->ptr, key->len) == 0)
 			return rc->v[i];
@@ -124,8 +129,11 @@ enum route_kind route_find(struct route_cache *rc, const struct request *rq,
 		status_errf(err, errlen, "THANOS_FCGI_* parameters: over %zu bytes", key->max);
 		return ROUTE_BAD;
 	}
-	pthread_mutex_lock(&rc->lock);
 	*out = lookup(rc, key);
+	if (*out != NULL)
+		return ROUTE_CACHED;
+	pthread_mutex_lock(&rc->lock);
+	*out = lookup(rc, key); /* another thread may have added it meanwhile */
 	if (*out == NULL) {
 		k = build(rc, key, own, err, errlen);
 		if (k == ROUTE_OWN && rc->n < rc->max) {
@@ -135,7 +143,8 @@ enum route_kind route_find(struct route_cache *rc, const struct request *rq,
 			if (r->pool == &own->own)
 				r->pool = &r->own; /* moved with it */
 			memset(own, 0, sizeof(*own));
-			rc->v[rc->n++] = r;
+			rc->v[rc->n] = r;
+			atomic_store_explicit(&rc->n, rc->n + 1, memory_order_release);
 			k = ROUTE_CACHED;
 			*out = r;
 		} else if (k == ROUTE_OWN) {

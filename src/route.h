@@ -8,9 +8,11 @@
  * The cache holds at most its max routes, never evicted: a server
  * configuration has a fixed set of mounts.  Past the bound a request's
  * route is built for it alone (as every request's was before), and that
- * is logged once.  Threads share the cache: lookups and inserts hold its
- * mutex; a cached route never changes after it is built, except its
- * pool's down marks and position, which are atomics (upstream.h).
+ * is logged once.  Threads share the cache: a lookup takes no lock (the
+ * count of routes is an atomic, raised only after the new route is
+ * whole); building and adding one holds the cache's mutex.  A cached
+ * route never changes after it is built, except its pool's down marks
+ * and position, which are atomics (upstream.h).
  */
 #ifndef THANOS_FCGI_ROUTE_H
 #define THANOS_FCGI_ROUTE_H

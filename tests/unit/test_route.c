@@ -2,6 +2,7 @@
  * parameters, cached and bounded. */
 #include <check.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +92,70 @@ START_TEST(test_base_hit_miss_bound)
 }
 END_TEST
 
+/* Threads that look up the same mounts at once (the lookup takes no
+ * lock) all get the one route of each mount, and the cache holds one a
+ * mount, never a second copy. */
+#define RACERS 4
+#define MOUNTS 3
+
+struct racer {
+	struct route_cache *rc;
+	const struct route *got[MOUNTS];
+};
+
+static void *race(void *arg)
+{
+	static char m0[] = "THANOS_FCGI_ROUTE_PREFIX=/m0", m1[] = "THANOS_FCGI_ROUTE_PREFIX=/m1",
+		    m2[] = "THANOS_FCGI_ROUTE_PREFIX=/m2";
+	char *mounts[MOUNTS][2] = {{m0, NULL}, {m1, NULL}, {m2, NULL}};
+	struct racer *r = arg;
+	struct request rq;
+	struct buf k;
+	struct route own;
+	char err[256];
+
+	request_init(&rq);
+	buf_init(&k, 65536);
+	for (int round = 0; round < 2000; round++) {
+		int m = round % MOUNTS;
+		const struct route *got;
+
+		request_read(&rq, mounts[m], 1);
+		if (route_find(r->rc, &rq, &k, &own, &got, err, sizeof(err)) != ROUTE_CACHED)
+			got = NULL;
+		if (r->got[m] == NULL)
+			r->got[m] = got;
+		else if (r->got[m] != got)
+			r->got[m] = (const struct route *)(void *)&own; /* a mismatch */
+	}
+	buf_free(&k);
+	request_free(&rq);
+	return NULL;
+}
+
+START_TEST(test_threads)
+{
+	struct route_cache *rc = route_cache_new(&base, &pool, 8);
+	struct racer rs[RACERS];
+	pthread_t t[RACERS];
+
+	memset(rs, 0, sizeof(rs));
+	for (int i = 0; i < RACERS; i++) {
+		rs[i].rc = rc;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, race, &rs[i]), 0);
+	}
+	for (int i = 0; i < RACERS; i++)
+		pthread_join(t[i], NULL);
+	for (int m = 0; m < MOUNTS; m++) {
+		ck_assert_ptr_nonnull(rs[0].got[m]);
+		for (int i = 1; i < RACERS; i++)
+			ck_assert_msg(rs[i].got[m] == rs[0].got[m], "mount %d: thread %d saw another route", m, i);
+	}
+	ck_assert_ptr_ne(rs[0].got[0], rs[0].got[1]);
+	route_cache_free(rc);
+}
+END_TEST
+
 START_TEST(test_bad)
 {
 	static char bad[] = "THANOS_FCGI_ROUTE_PREFIX=thanos", typo[] = "THANOS_FCGI_UPSTREM=x";
@@ -119,6 +184,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_base_hit_miss_bound);
 	tcase_add_test(tc, test_bad);
+	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
