@@ -9,6 +9,24 @@ static:
 	$(SHELL) $(top_srcdir)/static/build $(top_srcdir) $(STATIC_WORKDIR) \
 		$(abs_top_builddir) $(VERSION)
 
+# check-static: the suites that matter for the release file run against it
+# (THANOS_FCGI_BIN), the shared-hosting one uploading exactly that file
+# (THANOS_FCGI_RELEASE); logs in static-check/.
+STATIC_TESTS = tests/integration/cgi.sh tests/integration/fcgi.sh \
+	tests/integration/tls.sh tests/integration/static_chroot.sh \
+	tests/e2e/shared_hosting.sh
+check-static: static
+	@rel=$(abs_top_builddir)/thanos-fcgi-$(VERSION)-linux-`uname -m`; failed=""; \
+	mkdir -p static-check; \
+	for t in $(STATIC_TESTS); do \
+		log=static-check/`basename $$t .sh`.log; \
+		if THANOS_FCGI_BIN=$$rel THANOS_FCGI_RELEASE=$$rel top_srcdir=$(abs_top_srcdir) \
+			top_builddir=$(abs_top_builddir) bash $(top_srcdir)/$$t >$$log 2>&1; \
+		then echo "PASS (static): $$t"; \
+		else echo "FAIL (static): $$t (see $$log)"; tail -n 40 $$log; failed="$$failed $$t"; fi; \
+	done; \
+	test -z "$$failed"
+
 # --enable-static-binary: -static for the program (pkg-config --static
 # gave the libraries' own dependencies).
 src_thanos_fcgi_LDFLAGS = $(AM_LDFLAGS) $(STATIC_LDFLAGS)
@@ -16,5 +34,5 @@ src_thanos_fcgi_LDFLAGS = $(AM_LDFLAGS) $(STATIC_LDFLAGS)
 EXTRA_DIST += static/build
 DISTCLEANFILES = thanos-fcgi-$(VERSION)-linux-*
 distclean-local:
-	rm -rf $(STATIC_WORKDIR)
-.PHONY: static
+	rm -rf $(STATIC_WORKDIR) static-check
+.PHONY: static check-static

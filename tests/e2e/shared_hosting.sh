@@ -83,12 +83,26 @@ SITE_T="$STATE/htdocs/thanos"
 SITE_HT="$STATE/htdocs/hosting/thanos"
 SITE_U="$STATE/home/alice/public_html/thanos"
 
+# THANOS_FCGI_RELEASE=FILE: the customer uploads exactly that release file
+# (make static's thanos-fcgi-VERSION-linux-ARCH) as thanos.cgi, after
+# checking it against its .sha256 as the README says; without it, the
+# binary under test.
+UPLOAD=$THANOS_FCGI_BIN
+if [ -n "${THANOS_FCGI_RELEASE:-}" ]; then
+	UPLOAD=$THANOS_FCGI_RELEASE
+	echo "# shared hosting: uploading the release file $UPLOAD"
+	check "release file: sha256sum -c of its .sha256" "$(basename "$UPLOAD"): OK" \
+		"$(cd "$(dirname "$UPLOAD")" && sha256sum -c "$(basename "$UPLOAD").sha256" 2>&1)"
+	check "release file: fully static (no interpreter, no dynamic section)" 0 \
+		"$(readelf -l "$UPLOAD" | grep -c 'INTERP\|DYNAMIC')"
+fi
+
 # site DIR KEY=VALUE...: the customer's upload: thanos.cgi and .htaccess.
 site() {
 	local dir=$1
 	shift
 	mkdir -p "$dir"
-	cp "$THANOS_FCGI_BIN" "$dir/thanos.cgi"
+	cp "$UPLOAD" "$dir/thanos.cgi"
 	chmod 755 "$dir" "$dir/thanos.cgi"
 	render "$D/htaccess" "$dir/.htaccess.new" "$@" || { fail "render htaccess"; return 1; }
 	chmod 644 "$dir/.htaccess.new"
@@ -99,6 +113,8 @@ site "$SITE_T" UPSTREAM="http://127.0.0.1:$PROM_T" ROUTE_PREFIX=/thanos ROOT_PAT
 site "$SITE_HT" UPSTREAM="http://127.0.0.1:$PROM_HT" ROUTE_PREFIX=/thanos ROOT_PATHS=
 site "$SITE_U" UPSTREAM="http://127.0.0.1:$MOCK_T" ROUTE_PREFIX=/thanos ROOT_PATHS="$THANOS_ROOTS"
 apache_up "$D/httpd.conf"
+check "the uploaded thanos.cgi is $(basename "$UPLOAD") byte for byte" same \
+	"$(cmp -s "$UPLOAD" "$SITE_T/thanos.cgi" && echo same || echo differs)"
 
 echo "# shared hosting, prometheus at /thanos and /hosting/thanos"
 run_suite "$F" /thanos "http://127.0.0.1:$PROM_T/thanos" prometheus "shared hosting /thanos, prometheus"
