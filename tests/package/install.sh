@@ -11,14 +11,20 @@ need make man find cmp
 [ -f "$top_builddir/Makefile" ] || { fail "no configured build tree in $top_builddir"; finish; }
 MAKE=${MAKE:-make}
 
+# submake ARGS...: make in the build tree, as a user would run it: not as
+# a part of the `make check` that may be running this test (its MAKEFLAGS
+# would print directories and ask for a jobserver this shell does not hold).
+submake() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $MAKE -s --no-print-directory -C "$top_builddir" "$@"
+}
+
 # var NAME: the value of a make variable of the build tree.
 var() {
-	printf 'print-var-%%:\n\t@echo $($*)\n' |
-		$MAKE -s --no-print-directory -C "$top_builddir" -f Makefile -f - "print-var-$1"
+	printf 'print-var-%%:\n\t@echo $($*)\n' | submake -f Makefile -f - "print-var-$1"
 }
 
 D="$TMPD/root"
-$MAKE -s --no-print-directory -C "$top_builddir" install DESTDIR="$D" >"$TMPD/install.log" 2>&1
+submake install DESTDIR="$D" >"$TMPD/install.log" 2>&1
 check "make install DESTDIR exits 0" 0 "$?"
 bindir=$(var bindir)
 man8dir=$(var man8dir)
@@ -65,7 +71,7 @@ check "thanos-fcgi-activated.service runs the installed program" \
 check "the socket unit listens where the README says" "ListenStream=/run/thanos-fcgi.sock" \
 	"$(grep '^ListenStream=' "$D$unitdir/thanos-fcgi-activated.socket")"
 
-$MAKE -s --no-print-directory -C "$top_builddir" uninstall DESTDIR="$D" >"$TMPD/uninstall.log" 2>&1
+submake uninstall DESTDIR="$D" >"$TMPD/uninstall.log" 2>&1
 check "make uninstall exits 0" 0 "$?"
 check "make uninstall leaves no file" "" "$(find "$D" -type f | head -n 5 | tr '\n' ' ')"
 
