@@ -313,10 +313,27 @@ static int peek_more(int fd, unsigned char *p, size_t *got, size_t want,
 }
 
 /*
+ * The common case, in one peek: the web server wrote the request's start at
+ * once and all of it is in the socket.  FCGIREC_MORE when it is not (yet):
+ * then check_start() peeks the slow way.
+ */
+static enum fcgirec_verdict peek_ready(const struct server *s, struct conn *c,
+				       int fd, const char **why)
+{
+	size_t need;
+	ssize_t n = recv(fd, c->peek, s->peek_max, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n <= 0)
+		return FCGIREC_MORE;
+	return fcgirec_check(c->peek, (size_t)n, s->params_max, &need, why);
+}
+
+/*
  * Reads (without taking it) the start of the request on fd, up to the end
  * of its PARAMS, and has fcgirec check it before libfcgi parses it: libfcgi
- * only ever gets a whole start that is sound.  Returns 0 to go on, -1 to
- * close the connection (refused or stalled past --client.timeout.idle:
+ * only ever gets a whole start that is sound: in one peek when it is all
+ * there (peek_ready), else peek_more() until it is.  Returns 0 to go on, -1
+ * to close the connection (refused or stalled past --client.timeout.idle:
  * logged; or ended by the peer before its PARAMS did: a kept connection's
  * normal end, or nothing libfcgi could serve).
  */
@@ -327,7 +344,13 @@ static int check_start(const struct server *s, struct conn *c, int fd)
 	size_t need = 8, got = 0;
 	const char *why = "the request's start is over the limit";
 	int zero = 0, off = -1, one = 1, rc = -1, is_unix;
+	enum fcgirec_verdict v = peek_ready(s, c, fd, &why);
 
+	if (v != FCGIREC_MORE) {
+		if (v == FCGIREC_BAD)
+			log_msg(LOG_WARN, "FastCGI connection refused: %s", why);
+		return v == FCGIREC_OK ? 0 : -1;
+	}
 	is_unix = getsockname(fd, (struct sockaddr *)&sa, &salen) == 0 && sa.ss_family == AF_UNIX &&
 		  setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)) == 0;
 	while (need <= s->peek_max) {

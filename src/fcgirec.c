@@ -59,9 +59,18 @@ static int at_boundary(const struct pairs *s)
 static int pairs_feed(struct pairs *s, const unsigned char *p, size_t n,
 		      size_t max, const char **why)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (s->which == 2 && s->left > 1 && n - i > 1) {
+			/* a pair's data: skip all of it that is here but its
+			 * last byte, which pair_byte() takes */
+			size_t k = s->left - 1 < n - i - 1 ? (size_t)s->left - 1 : n - i - 1;
+
+			s->left -= k;
+			i += k;
+		}
 		if (pair_byte(s, p[i], max, why) != 0)
 			return -1;
+	}
 	return 0;
 }
 
