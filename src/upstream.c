@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cabundle.h"
 #include "list.h"
@@ -227,6 +228,18 @@ int upstream_url(const struct upstream_target *t, const struct conf *c,
 	}
 	buf_reset(url);
 	return buf_printf(url, "https://%s:%s", name, t->port) || buf_append(url, path, n) ? -1 : 0;
+}
+
+int upstream_needs_tls(const char *upstreams, const char *proxy)
+{
+	struct list_iter it = list_start(upstreams != NULL ? upstreams : "");
+
+	if (proxy != NULL && *proxy != '\0')
+		return 1;
+	while (list_next(&it))
+		if (it.n >= 6 && strncasecmp(it.p, "https:", 6) == 0)
+			return 1;
+	return 0;
 }
 
 int upstream_not_sent(CURLcode rc)

@@ -75,6 +75,14 @@ int upstream_url(const struct upstream_target *t, const struct conf *c,
 		 const char *path, size_t n, struct buf *url,
 		 struct curl_slist **connect_to);
 
+/*
+ * 1 when a process with these settings may speak TLS: an https URL in the
+ * --upstream list (the scheme in any case, as libcurl reads it) or any
+ * --upstream.proxy (its scheme may be https); 0 when every upstream is
+ * plain http or a unix socket.  Pure; NULL reads as "".
+ */
+int upstream_needs_tls(const char *upstreams, const char *proxy);
+
 /* 1 when the curl result means the request never reached the upstream
  * (connect refused, resolve failure, connect timeout). */
 int upstream_not_sent(CURLcode rc);
