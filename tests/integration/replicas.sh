@@ -109,10 +109,7 @@ check "back-off 1500ms: tried again after the back-off, marked down again" 2 "$(
 
 BH=$(free_port)
 spawn blackhole "$PY" "$NETH" blackhole --listen "127.0.0.1:$BH"
-wait_file "$TMPD/blackhole.log" && for i in $(seq 1 100); do
-	grep -q 'full' "$TMPD/blackhole.log" && break
-	sleep 0.05
-done
+log_count "$TMPD/blackhole.log" full 1 $((30 * SLOWDOWN)) >/dev/null
 adapter SLOWCONN --upstream "http://127.0.0.1:$BH" --upstream "$UP_GOOD" "${RP[@]}" \
 	--upstream.timeout.connect 1s --upstream.down-backoff 60s
 ok=0

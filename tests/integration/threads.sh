@@ -90,11 +90,7 @@ adapter KEEP --upstream "$UP_MAIN" "${RP[@]}" --threads 4
 "$PY" "$NETH" fcgi-keep --connect "$AADDR_KEEP" --requests 3 --hold 3 --timeout 3 \
 	>"$TMPD/keep1.out" 2>"$TMPD/keep1.err" &
 kj=$!
-for i in $(seq 1 100); do
-	[ "$(grep -c '^status' "$TMPD/keep1.out")" -ge 3 ] && break
-	kill -0 "$kj" 2>/dev/null || break
-	sleep 0.05
-done
+log_count "$TMPD/keep1.out" '^status' 3 $((30 * SLOWDOWN)) >/dev/null
 # The adapter keeps the connection (FCGI_KEEP_CONN): all three requests are
 # answered on it, one after the other.
 check "--threads 4, FCGI_KEEP_CONN: 3 requests answered on one connection" \
@@ -102,8 +98,7 @@ check "--threads 4, FCGI_KEEP_CONN: 3 requests answered on one connection" \
 "$PY" "$NETH" fcgi-keep --connect "$AADDR_KEEP" --requests 1 --hold 3 --timeout 3 \
 	>"$TMPD/keep2.out" 2>"$TMPD/keep2.err" &
 kj2=$!
-for i in $(seq 1 60); do grep -q '^status' "$TMPD/keep2.out" && break; sleep 0.05; done
-sleep 0.2
+log_count "$TMPD/keep2.out" '^status' 1 $((30 * SLOWDOWN)) >/dev/null
 ok=0
 for i in 1 2 3; do
 	REQ_TIMEOUT=2 raw_req "$AADDR_KEEP" GET /-/echo >"$TMPD/raw"
@@ -117,7 +112,7 @@ adapter KEEP1 --upstream "$UP_MAIN" "${RP[@]}" --threads 1
 "$PY" "$NETH" fcgi-keep --connect "$AADDR_KEEP1" --requests 2 --hold 3 --timeout 3 \
 	>"$TMPD/keep3.out" 2>"$TMPD/keep3.err" &
 kj=$!
-for i in $(seq 1 60); do [ "$(grep -c '^status' "$TMPD/keep3.out")" -ge 2 ] && break; sleep 0.05; done
+log_count "$TMPD/keep3.out" '^status' 2 $((30 * SLOWDOWN)) >/dev/null
 ok=0
 for i in 1 2 3; do
 	REQ_TIMEOUT=2 raw_req "$AADDR_KEEP1" GET /-/echo >"$TMPD/raw"
@@ -135,7 +130,7 @@ for n in 1 2; do
 	"$PY" "$NETH" fcgi-keep --connect "$addr" --requests 1 --hold 6 --timeout 3 \
 		>"$TMPD/kterm.out" 2>"$TMPD/kterm.err" &
 	kj=$!
-	for i in $(seq 1 60); do grep -q '^status' "$TMPD/kterm.out" && break; sleep 0.05; done
+	log_count "$TMPD/kterm.out" '^status' 1 $((30 * SLOWDOWN)) >/dev/null
 	check "--threads $n, kept connection: answered" "status 200" "$(cat "$TMPD/kterm.out")"
 	pid=$(adapter_pid "KTERM$n")
 	kill -TERM "$pid"

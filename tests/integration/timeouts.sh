@@ -23,7 +23,7 @@ UP_MAIN="http://127.0.0.1:$MOCK_main"
 UP_HANG="http://127.0.0.1:$MOCK_hang"
 BH=$(free_port)
 spawn blackhole "$PY" "$NETH" blackhole --listen "127.0.0.1:$BH"
-for i in $(seq 1 200); do grep -q full "$TMPD/blackhole.log" 2>/dev/null && break; sleep 0.05; done
+log_count "$TMPD/blackhole.log" full 1 $((30 * SLOWDOWN)) >/dev/null
 check_match "blackhole ready" 'full' "$(cat "$TMPD/blackhole.log")"
 
 # timed NAME METHOD SUBPATH: raw_req to adapter NAME into $TMPD/raw; sets MS.
