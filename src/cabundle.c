@@ -1,8 +1,10 @@
 /* cabundle: the system CA bundle at the well-known paths; see cabundle.h. */
 #include "cabundle.h"
 
+#include <curl/curl.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,10 +43,31 @@ static int regular_access(const char *path, int mode)
 
 static pthread_once_t system_once = PTHREAD_ONCE_INIT;
 static const char *system_bundle;
+static int system_defers; /* SSL_CERT_FILE or libcurl's own file applies */
+
+/* libcurl's built-in CA file when it is there (a Debian libcurl's), so
+ * a distribution's own choice is kept; a static libcurl has none. */
+static int curl_default_readable(void)
+{
+	CURL *h = curl_easy_init();
+	char *p = NULL;
+	int ok;
+
+	if (h == NULL)
+		return 0;
+	ok = curl_easy_getinfo(h, CURLINFO_CAINFO, &p) == CURLE_OK && p != NULL &&
+	     regular_access(p, R_OK) == 0;
+	curl_easy_cleanup(h);
+	return ok;
+}
 
 static void system_lookup(void)
 {
-	system_bundle = cabundle_find(cabundle_paths, regular_access);
+	const char *env = getenv("SSL_CERT_FILE");
+
+	system_defers = (env != NULL && *env != '\0') || curl_default_readable();
+	if (!system_defers)
+		system_bundle = cabundle_find(cabundle_paths, regular_access);
 }
 
 const char *cabundle_system(void)
@@ -58,6 +81,8 @@ void cabundle_log(void)
 	const char *ca = cabundle_system();
 	struct buf b;
 
+	if (system_defers)
+		return; /* SSL_CERT_FILE or libcurl's built-in file: their own */
 	if (ca != NULL) {
 		log_msg(LOG_INFO, "upstream CA bundle: %s (found; --upstream.tls.ca-file not set)",
 			ca);
@@ -68,8 +93,8 @@ void cabundle_log(void)
 		if (buf_printf(&b, "%s%s", i > 0 ? ", " : "", cabundle_paths[i]) != 0)
 			break;
 	log_msg(LOG_WARN,
-		"upstream CA bundle not found (looked at %s): https upstreams "
-		"will not verify; set --upstream.tls.ca-file",
+		"upstream CA bundle not found (looked at %s): verifying https "
+		"upstreams will fail; set --upstream.tls.ca-file",
 		buf_str(&b));
 	buf_free(&b);
 }

@@ -4,7 +4,8 @@
  * was built with; on another distribution that file is missing and every
  * https upstream fails.  So, as Go's crypto/x509 does, the adapter tries
  * the well-known paths of the distributions in turn and uses the first
- * readable file.
+ * readable file, unless SSL_CERT_FILE is set or libcurl's own built-in
+ * file is readable (a distribution's libcurl): those then apply.
  *
  * cabundle_find is pure (the test of a path is a callback, for table
  * tests); cabundle_system and cabundle_log look at this machine.
@@ -27,7 +28,8 @@ const char *cabundle_find(const char *const *paths, cabundle_access_fn ok);
 /*
  * This machine's bundle: the first of cabundle_paths that is a readable
  * regular file, looked up once per process (thread-safe), the same answer
- * after.  NULL when there is none (libcurl's own default then applies).
+ * after.  NULL when there is none, or when SSL_CERT_FILE or libcurl's
+ * own readable built-in file applies.
  * The string is static: never freed.
  */
 const char *cabundle_system(void);

@@ -29,6 +29,7 @@ struct route_cache *route_cache_new(const struct conf *base,
 	memset(rc, 0, sizeof(*rc));
 	rc->base = base;
 	rc->pool = pool;
+	atomic_init(&rc->n, 0);
 	rc->max = max;
 	rc->v = xmalloc((max ? max : 1) * sizeof(*rc->v));
 	pthread_mutex_init(&rc->lock, NULL);
@@ -115,6 +116,50 @@ static const struct route *lookup(const struct route_cache *rc, const struct buf
 	return NULL;
 }
 
+/* What a cached entry means: a route, or the base (a marker: *out NULL). */
+static enum route_kind hit(const struct route **out)
+{
+	if (!(*out)->is_base)
+		return ROUTE_CACHED;
+	*out = NULL;
+	return ROUTE_BASE;
+}
+
+/* own's route moved into its own allocation, own emptied. */
+static struct route *moved(struct route *own)
+{
+	struct route *r = xmalloc(sizeof(*r));
+
+	*r = *own;
+	if (r->pool == &own->own)
+		r->pool = &r->own; /* moved with it */
+	memset(own, 0, sizeof(*own));
+	return r;
+}
+
+/* A marker for a key that names only process options: the base. */
+static struct route *base_marker(const struct buf *key)
+{
+	struct route *r = xmalloc(sizeof(*r));
+
+	memset(r, 0, sizeof(*r));
+	r->vars = xmalloc(key->len);
+	memcpy(r->vars, key->ptr, key->len);
+	r->vars_len = key->len;
+	r->is_base = 1;
+	return r;
+}
+
+/* Adds r (whole) and makes it visible to lookups; the mutex is held. */
+static struct route *publish(struct route_cache *rc, struct route *r)
+{
+	size_t n = atomic_load_explicit(&rc->n, memory_order_relaxed);
+
+	rc->v[n] = r;
+	atomic_store_explicit(&rc->n, n + 1, memory_order_release);
+	return r;
+}
+
 enum route_kind route_find(struct route_cache *rc, const struct request *rq,
 			   struct buf *key, struct route *own,
 			   const struct route **out, char *err, size_t errlen)
@@ -131,22 +176,18 @@ enum route_kind route_find(struct route_cache *rc, const struct request *rq,
 	}
 	*out = lookup(rc, key);
 	if (*out != NULL)
-		return ROUTE_CACHED;
+		return hit(out);
 	pthread_mutex_lock(&rc->lock);
 	*out = lookup(rc, key); /* another thread may have added it meanwhile */
-	if (*out == NULL) {
+	if (*out != NULL) {
+		k = hit(out);
+	} else {
 		k = build(rc, key, own, err, errlen);
 		if (k == ROUTE_OWN && rc->n < rc->max) {
-			struct route *r = xmalloc(sizeof(*r));
-
-			*r = *own;
-			if (r->pool == &own->own)
-				r->pool = &r->own; /* moved with it */
-			memset(own, 0, sizeof(*own));
-			rc->v[rc->n] = r;
-			atomic_store_explicit(&rc->n, rc->n + 1, memory_order_release);
+			*out = publish(rc, moved(own));
 			k = ROUTE_CACHED;
-			*out = r;
+		} else if (k == ROUTE_BASE && rc->n < rc->max) {
+			publish(rc, base_marker(key));
 		} else if (k == ROUTE_OWN) {
 			*out = own;
 			if (!rc->warned)

@@ -6,7 +6,9 @@
  * libcurl options outlive a request.
  *
  * The cache holds at most its max routes, never evicted: a server
- * configuration has a fixed set of mounts.  Past the bound a request's
+ * configuration has a fixed set of mounts.  A set that names only process
+ * options (THANOS_FCGI_THREADS...) is kept too, as a marker of the base.
+ * Past the bound a request's
  * route is built for it alone (as every request's was before), and that
  * is logged once.  Threads share the cache: a lookup takes no lock (the
  * count of routes is an atomic, raised only after the new route is
@@ -31,6 +33,8 @@ struct route {
 	char *vars;                 /* the overlay's "NAME=VALUE\0"s: conf's strings */
 	size_t vars_len;
 	char **argv;                /* into vars, NULL-ended */
+	int is_base;                /* a marker: the overlay names only process
+				     * options, so the base applies (no lock) */
 };
 
 enum route_kind {

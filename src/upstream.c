@@ -253,8 +253,8 @@ void upstream_log_config(const struct conf *c)
 	if (c->tls_insecure)
 		log_msg(LOG_WARN, "TLS verification of the upstream is off "
 				  "(--upstream.tls.insecure-skip-verify)");
-	else if ((c->tls_ca_file == NULL || *c->tls_ca_file == '\0') && c->upstream != NULL &&
-		 strstr(c->upstream, "https:") != NULL)
+	else if ((c->tls_ca_file == NULL || *c->tls_ca_file == '\0') &&
+		 upstream_needs_tls(c->upstream, NULL))
 		cabundle_log();
 }
 

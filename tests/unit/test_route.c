@@ -64,8 +64,6 @@ START_TEST(test_base_hit_miss_bound)
 
 	ck_assert_int_eq(find(rc, none, &own, &r1), ROUTE_BASE);
 	ck_assert_ptr_null(r1);
-	/* a process-only option as a request parameter: the base */
-	ck_assert_int_eq(find(rc, proc, &own, &r1), ROUTE_BASE);
 	/* miss, then hit: the same route, its own pool of two replicas */
 	ck_assert_int_eq(find(rc, a, &own, &r1), ROUTE_CACHED);
 	ck_assert_int_eq(find(rc, a, &own, &r2), ROUTE_CACHED);
@@ -88,6 +86,19 @@ START_TEST(test_base_hit_miss_bound)
 	/* the cached ones are still there */
 	ck_assert_int_eq(find(rc, a, &own, &r2), ROUTE_CACHED);
 	ck_assert_ptr_eq(r1, r2);
+	/* a process-only option as a request parameter: the base, full or not */
+	ck_assert_int_eq(find(rc, proc, &own, &r1), ROUTE_BASE);
+	ck_assert_ptr_null(r1);
+	route_cache_free(rc);
+	/* with room it is kept as a marker of the base: found again without
+	 * building, still the base, and it takes one of the slots */
+	rc = route_cache_new(&base, &pool, 2);
+	ck_assert_int_eq(find(rc, proc, &own, &r1), ROUTE_BASE);
+	ck_assert_int_eq(find(rc, proc, &own, &r1), ROUTE_BASE);
+	ck_assert_ptr_null(r1);
+	ck_assert_int_eq(find(rc, a, &own, &r1), ROUTE_CACHED);
+	ck_assert_int_eq(find(rc, c, &own, &r2), ROUTE_OWN);
+	route_release(&own);
 	route_cache_free(rc);
 }
 END_TEST
