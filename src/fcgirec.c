@@ -81,6 +81,13 @@ static int header_check(const unsigned char *h, const char **why)
 		*why = "not FastCGI version 1";
 		return -1;
 	}
+	/* Web servers pad a record to a multiple of 8 (0 to 7 bytes); more
+	 * than that, libfcgi and this check may frame the stream apart (a
+	 * BEGIN_REQUEST padded over the PARAMS that follow aborted libfcgi) */
+	if (h[6] > 7) {
+		*why = "FastCGI record padding over 7 bytes";
+		return -1;
+	}
 	/* libfcgi loses memory answering any management record but
 	 * FCGI_GET_VALUES; no web server sends one */
 	if (h[2] == 0 && h[3] == 0 && h[1] != T_GET_VALUES) {

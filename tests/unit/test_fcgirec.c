@@ -50,6 +50,11 @@ static const struct {
 	/* 14: padding counts toward the record's end */
 	{"\x01\x01\x00\x01\x00\x08\x03\x00" "\x00\x01\x01\x00\x00\x00\x00\x00" "pad", 16,
 	 FCGIREC_MORE, 19},
+	/* 15: padding over 7 bytes (a BEGIN_REQUEST padded over the PARAMS
+	 * after it made libfcgi allocate 4 GiB: the fuzzer found it) */
+	{"\x01\x01\x00\x01\x00\x08\xfb\x00", 8, FCGIREC_BAD, 0},
+	/* 16: 7 bytes of padding, as web servers align records, is fine */
+	{"\x01\x01\x00\x01\x00\x08\x07\x00", 8, FCGIREC_MORE, 23},
 };
 
 START_TEST(test_check)
