@@ -26,6 +26,11 @@ struct conf {
 	const char *external_prefix; /* NULL: derived per request */
 	const char *external_url;    /* NULL: Locations stay path-only */
 	const char *prefix_header;   /* "" : none */
+	/* who may see what */
+	const char *tenant_header;   /* "" : off; else REMOTE_USER's tenant */
+	const char *tenant_map;      /* "user tenant" file, NULL: the user */
+	int read_only;               /* 1: only what reading needs (gate.c) */
+	const char *deny_paths;      /* comma-separated globs on T, "" none */
 	/* how to run */
 	const char *listen;          /* NULL: fd 0 or CGI */
 	const char *listen_mode;     /* octal mode of a unix socket, NULL: umask */

@@ -38,6 +38,21 @@ const struct opt conf_opts[] = {
 	 OFF(prefix_header), "X-Forwarded-Prefix", NULL, "NAME", 0, 0,
 	 units_check_header, "header that carries the public prefix upstream "
 	 "(empty: none)"},
+	{"tenant.header", "THANOS_FCGI_TENANT_HEADER", T_STRING, REQ,
+	 OFF(tenant_header), "", "off", "NAME", 0, 0, units_check_header,
+	 "header that carries the tenant, REMOTE_USER or its --tenant.map "
+	 "value (the client's own is dropped; no login: 403)"},
+	{"tenant.map", "THANOS_FCGI_TENANT_MAP", T_STRING, REQ | O_EMPTY_NULL,
+	 OFF(tenant_map), NULL, "none (the user is the tenant)", "FILE", 0, 0,
+	 NULL, "file of `user tenant` lines, `*` the default; re-read when "
+	 "it changes"},
+	{"web.read-only", "THANOS_FCGI_READ_ONLY", T_BOOL, REQ, OFF(read_only),
+	 "false", NULL, "BOOL", 0, 0, NULL,
+	 "only GET, HEAD, OPTIONS and POST to the query endpoints; admin API, "
+	 "lifecycle, writes: 403"},
+	{"web.deny-path", "THANOS_FCGI_DENY_PATHS", T_LIST, REQ,
+	 OFF(deny_paths), "", "none", "PATTERN[,PATTERN...]", 0, 0, NULL,
+	 "upstream sub-paths refused with 403 (shell globs, `*` crosses `/`)"},
 	{"listen", "THANOS_FCGI_LISTEN", T_STRING, O_EMPTY_NULL, OFF(listen),
 	 NULL, "none (fd 0, or CGI)", "ADDR", 0, 0, units_check_listen,
 	 "own FastCGI socket, host:port or unix:/path (no spawner needed)"},

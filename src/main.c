@@ -17,11 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "buf.h"
 #include "cgi.h"
+#include "clock.h"
 #include "conf.h"
 #include "fcgi.h"
 #include "listen.h"
 #include "log.h"
+#include "tenant.h"
 #include "upstream.h"
 
 extern char **environ;
@@ -116,6 +119,21 @@ static int serve(const struct conf *c, struct upstream_pool *pool, int cgi)
 	return 2;
 }
 
+/* Reads --tenant.map once at start: a bad line stops us with FILE:LINE.
+ * 0, or -1 with err. */
+static int tenant_preload(const struct conf *c, char *err, size_t errlen)
+{
+	struct buf b;
+	int rc;
+
+	if (c->tenant_map == NULL)
+		return 0;
+	buf_init(&b, 4096);
+	rc = tenant_for(c->tenant_map, NULL, clock_now_ms() / 1000, &b, err, errlen);
+	buf_free(&b);
+	return rc < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct conf c;
@@ -125,7 +143,8 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	cgi = is_cgi();
-	if ((cgi ? conf_load_cgi : conf_load)(&c, argc, argv, environ, err, sizeof(err)) != 0) {
+	if ((cgi ? conf_load_cgi : conf_load)(&c, argc, argv, environ, err, sizeof(err)) != 0 ||
+	    tenant_preload(&c, err, sizeof(err)) != 0) {
 		start_failed(cgi, err);
 		goto out;
 	}

@@ -11,7 +11,9 @@
 #include "buf.h"
 #include "clock.h"
 #include "log.h"
+#include "gate.h"
 #include "method.h"
+#include "pct.h"
 #include "prefix.h"
 #include "relay_int.h"
 #include "reqhdr.h"
@@ -19,6 +21,7 @@
 #include "rewrite.h"
 #include "route.h"
 #include "target.h"
+#include "tenant.h"
 #include "units.h"
 
 #define TRIED_MAX 8
@@ -49,6 +52,8 @@ struct relay_worker *relay_worker_new(const struct conf *c,
 	buf_init(&w->out, c->max_upstream_header_size + 65536);
 	buf_init(&w->msg, 4096);
 	buf_init(&w->origin, 4096);
+	buf_init(&w->tenant, 4096);
+	buf_init(&w->dec, c->max_uri_size * 3);
 	resphdr_init(&w->rh, c->max_upstream_header_size);
 	return w;
 }
@@ -67,6 +72,8 @@ void relay_worker_free(struct relay_worker *w)
 	buf_free(&w->out);
 	buf_free(&w->msg);
 	buf_free(&w->origin);
+	buf_free(&w->tenant);
+	buf_free(&w->dec);
 	buf_free(&w->key);
 	resphdr_free(&w->rh);
 	free(w->nodes);
@@ -308,6 +315,38 @@ static int may_retry(const struct xfer *x, CURLcode rc, int connected)
 		rc == CURLE_SEND_ERROR || rc == CURLE_SSL_CONNECT_ERROR);
 }
 
+/*
+ * Who may send what: the read-only gate and the denied paths on T as the
+ * upstream reads it (decoded into w->dec), then the tenant into w->tenant.
+ * Returns TF_OK, or TF_FORBIDDEN / TF_CONFIG with the cause in w->msg.
+ */
+static enum tf_status admit(struct relay_worker *w, const struct conf *c,
+			    const struct request *rq)
+{
+	char err[512];
+	int rc;
+
+	buf_reset(&w->dec);
+	buf_reset(&w->tenant);
+	if (pct_decode(w->t.ptr, w->t.len, &w->dec) != 0)
+		return buf_appends(&w->msg, "request path too long"), TF_URI_TOO_LONG;
+	if (c->read_only && !gate_read_only_allows(rq->method, buf_str(&w->dec)))
+		return buf_printf(&w->msg, "read-only: %s refused here", rq->method), TF_FORBIDDEN;
+	if (gate_denied(c->deny_paths, buf_str(&w->dec)))
+		return buf_appends(&w->msg, "path denied by --web.deny-path"), TF_FORBIDDEN;
+	if (c->tenant_header == NULL || *c->tenant_header == '\0')
+		return TF_OK;
+	rc = tenant_for(c->tenant_map, rq->remote_user, clock_now_ms() / 1000, &w->tenant,
+			err, sizeof(err));
+	if (rc < 0)
+		return buf_appends(&w->msg, err), TF_CONFIG;
+	if (rc == 0)
+		return buf_appends(&w->msg, rq->remote_user == NULL || *rq->remote_user == '\0'
+						    ? "no login: tenant header required"
+						    : "no tenant for this login"), TF_FORBIDDEN;
+	return TF_OK;
+}
+
 /* Parses the request into w->e, w->t, w->r and w->hdrs. */
 static enum tf_status prepare(struct relay_worker *w, const struct conf *c,
 			      const struct request *rq, struct rewrite_ctx *rw)
@@ -335,9 +374,14 @@ static enum tf_status prepare(struct relay_worker *w, const struct conf *c,
 	}
 	if (prefix_normalize(c->route_prefix != NULL ? c->route_prefix : buf_str(&w->e), &w->r) != 0)
 		return TF_URI_TOO_LONG;
+	s = admit(w, c, rq);
+	if (s != TF_OK)
+		return s;
 	ro.prefix_header = c->prefix_header;
 	ro.prefix = buf_str(&w->e);
 	ro.max_total = c->max_header_size;
+	ro.tenant_header = c->tenant_header;
+	ro.tenant = buf_str(&w->tenant);
 	s = reqhdr_build(rq, &ro, &w->hdrs);
 	if (s != TF_OK)
 		buf_appends(&w->msg, s == TF_BAD_REQUEST ? "CR or LF in a request header"

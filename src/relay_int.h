@@ -27,6 +27,7 @@ struct relay_worker {
 	struct buf key;             /* route_find()'s scratch */
 	CURL *curl;
 	struct buf e, t, r, path, url, hdrs, out, msg, origin;
+	struct buf tenant, dec; /* the request's tenant; T decoded (gate) */
 	struct resphdr rh;
 	struct curl_slist *nodes; /* header_list(): reused, never curl's */
 	size_t n_nodes;

@@ -127,6 +127,9 @@ static enum tf_status add_forwarded(const struct request *rq,
 	if (s == TF_OK && o->prefix_header != NULL && *o->prefix_header != '\0' &&
 	    o->prefix != NULL && *o->prefix != '\0')
 		s = add(out, o->prefix_header, strlen(o->prefix_header), o->prefix);
+	if (s == TF_OK && o->tenant_header != NULL && *o->tenant_header != '\0')
+		s = add(out, o->tenant_header, strlen(o->tenant_header),
+			o->tenant != NULL ? o->tenant : "");
 	return s;
 }
 
@@ -150,6 +153,7 @@ enum tf_status reqhdr_build(const struct request *rq, const struct reqhdr_opts *
 		}
 		n = out->len - mark;
 		if (reqhdr_is_dropped(out->ptr + mark, n, NULL, o->prefix_header) ||
+		    reqhdr_is_dropped(out->ptr + mark, n, NULL, o->tenant_header) ||
 		    connection_lists(rq, out->ptr + mark, n)) {
 			buf_truncate(out, mark);
 			continue;

@@ -12,7 +12,8 @@
  * (the client must not choose what the upstream trusts).
  * Set: X-Forwarded-For (the client's list, then REMOTE_ADDR),
  * X-Forwarded-Proto, X-Forwarded-Host (the client's Host) and the prefix
- * header carrying E.
+ * header carrying E; the tenant header (the client's own of that name is
+ * dropped) carrying the tenant.
  */
 #ifndef THANOS_FCGI_REQHDR_H
 #define THANOS_FCGI_REQHDR_H
@@ -27,6 +28,8 @@ struct reqhdr_opts {
 	const char *prefix_header; /* NULL or "": send no prefix header */
 	const char *prefix;        /* E, normalised ("" for the root) */
 	size_t max_total;          /* all HTTP_* names and values together */
+	const char *tenant_header; /* NULL or "": no tenant; else always dropped */
+	const char *tenant;        /* its value (set when tenant_header is) */
 };
 
 /*

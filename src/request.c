@@ -20,6 +20,7 @@ static const struct {
 	F("CONTENT_LENGTH", content_length),
 	F("CONTENT_TYPE", content_type),
 	F("REMOTE_ADDR", remote_addr),
+	F("REMOTE_USER", remote_user),
 	F("HTTPS", https),
 	F("REQUEST_SCHEME", scheme),
 	F("HTTP_HOST", host),

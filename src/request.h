@@ -28,6 +28,7 @@ struct request {
 	const char *content_length;    /* CONTENT_LENGTH, as sent */
 	const char *content_type;      /* CONTENT_TYPE */
 	const char *remote_addr;       /* REMOTE_ADDR */
+	const char *remote_user;       /* REMOTE_USER, the server's login */
 	const char *https;             /* HTTPS */
 	const char *scheme;            /* REQUEST_SCHEME */
 	const char *host;              /* HTTP_HOST */

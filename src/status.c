@@ -17,6 +17,7 @@ static const struct {
 	[TF_BODY_TOO_LARGE] = {413, "request body too large"},
 	[TF_URI_TOO_LONG] = {414, "request URI too long"},
 	[TF_HEADERS_TOO_LARGE] = {431, "request headers too large"},
+	[TF_FORBIDDEN] = {403, "forbidden"},
 	[TF_CONFIG] = {500, "bad configuration"},
 	[TF_UPSTREAM] = {502, "upstream failed"},
 	[TF_UPSTREAM_HEADER] = {502, "bad upstream header"},

@@ -15,6 +15,7 @@ enum tf_status {
 	TF_BODY_TOO_LARGE,  /* 413 */
 	TF_URI_TOO_LONG,    /* 414 */
 	TF_HEADERS_TOO_LARGE, /* 431 */
+	TF_FORBIDDEN,       /* 403: no tenant, read-only or a denied path */
 	TF_CONFIG,          /* 500: a per-request setting from the server is bad */
 	TF_UPSTREAM,        /* 502: refused, unresolvable, reset, garbage */
 	TF_UPSTREAM_HEADER, /* 502: the upstream's header block is bad or too big */

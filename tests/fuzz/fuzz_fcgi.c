@@ -113,7 +113,7 @@ static enum fcgirec_verdict checked(const uint8_t *p, size_t n, size_t *start)
 /* What relay.c does with the parameters before any upstream I/O. */
 static void relay_view(char **envp)
 {
-	struct reqhdr_opts o = {"X-Forwarded-Prefix", "/thanos", 64 * 1024};
+	struct reqhdr_opts o = {"X-Forwarded-Prefix", "/thanos", 64 * 1024, NULL, NULL};
 	struct request rq;
 	struct buf out;
 	enum tf_status s;

@@ -165,6 +165,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.prefix_header = *ph != '\0' ? ph : NULL;
 	o.prefix = cur_prefix;
 	o.max_total = 64 * 1024; /* --limits.max-header-size default */
+	o.tenant_header = NULL; /* the tenant header: tests/unit/test_reqhdr.c */
+	o.tenant = NULL;
 	run(&o, o.max_total + 16384);
 	o.max_total = 200;
 	run(&o, 256);

@@ -78,7 +78,7 @@ static int has_prefix(const struct buf *out, const char *name)
 
 START_TEST(test_build)
 {
-	struct reqhdr_opts o = {cases[_i].prefix_header, cases[_i].prefix, 300};
+	struct reqhdr_opts o = {cases[_i].prefix_header, cases[_i].prefix, 300, NULL, NULL};
 	struct request rq;
 	struct buf out;
 	enum tf_status s;
@@ -99,6 +99,39 @@ START_TEST(test_build)
 }
 END_TEST
 
+/* The tenant header: the client's own of that name (any case) never
+ * passes, ours is set; off, a client's header is just a header. */
+static const struct {
+	const char *param, *header, *tenant, *want, *absent;
+} tenant_cases[] = {
+	{"HTTP_THANOS_TENANT=evil", "THANOS-TENANT", "team-a", "THANOS-TENANT: team-a",
+	 "Thanos-Tenant: evil"},
+	{"HTTP_X_SCOPE_ORGID=evil", "X-Scope-OrgID", "t", "X-Scope-OrgID: t", "X-Scope-OrgID: evil"},
+	{"HTTP_X_OTHER=1", "THANOS-TENANT", "b", "THANOS-TENANT: b", "X-Other: 2"},
+	{"HTTP_THANOS_TENANT=evil", "", "x", "Thanos-Tenant: evil", "THANOS-TENANT: x"},
+	{"HTTP_THANOS_TENANT=evil", NULL, NULL, "Thanos-Tenant: evil", "Thanos-Tenant: e "},
+};
+
+START_TEST(test_tenant)
+{
+	struct reqhdr_opts o = {"", "", 300, tenant_cases[_i].header, tenant_cases[_i].tenant};
+	const char *params[] = {tenant_cases[_i].param, NULL};
+	struct request rq;
+	struct buf out;
+
+	buf_init(&out, 4096);
+	request_init(&rq);
+	request_read(&rq, (char *const *)params, 1);
+	ck_assert_int_eq(reqhdr_build(&rq, &o, &out), TF_OK);
+	ck_assert_msg(has_line(&out, tenant_cases[_i].want), "row %d: missing '%s'", _i,
+		      tenant_cases[_i].want);
+	ck_assert_msg(!has_prefix(&out, tenant_cases[_i].absent), "row %d: has '%s'", _i,
+		      tenant_cases[_i].absent);
+	request_free(&rq);
+	buf_free(&out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("reqhdr");
@@ -107,6 +140,7 @@ int main(void)
 	int failed;
 
 	tcase_add_loop_test(tc, test_build, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_tenant, 0, sizeof(tenant_cases) / sizeof(tenant_cases[0]));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

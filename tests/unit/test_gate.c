@@ -1,0 +1,99 @@
+/* Unit tests for gate.c: the read-only rules and the denied paths, one
+ * table each; failures name the row. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "gate.h"
+
+static const struct {
+	const char *method, *t;
+	int allowed;
+} ro_cases[] = {
+	{"GET", "/api/v1/query", 1},
+	{"HEAD", "/graph", 1},
+	{"OPTIONS", "/api/v1/query", 1},
+	{"GET", "/api/v1/label/job/values", 1},
+	{"POST", "/api/v1/query", 1},
+	{"POST", "/api/v1/query_range", 1},
+	{"POST", "/api/v1/series", 1},
+	{"POST", "/api/v1/labels", 1},
+	{"POST", "/api/v1/query_exemplars", 1},
+	{"POST", "/api/v1/format_query", 1},
+	{"POST", "/api/v1/query_explain", 1},
+	{"POST", "/api/v1/query/", 0},
+	{"POST", "/api/v1/queryx", 0},
+	{"POST", "/api/v1/write", 0},
+	{"POST", "/api/v1/otlp/v1/metrics", 0},
+	{"POST", "/api/v1/admin/tsdb/snapshot", 0},
+	{"PUT", "/api/v1/admin/tsdb/snapshot", 0},
+	{"DELETE", "/api/v1/admin/tsdb/delete_series", 0},
+	{"POST", "/api/v1/admin/tsdb/clean_tombstones", 0},
+	{"GET", "/api/v1/admin/tsdb/snapshot", 0},
+	{"PUT", "/-/quit", 0},
+	{"POST", "/-/quit", 0},
+	{"GET", "/-/quit", 0},
+	{"POST", "/-/reload", 0},
+	{"PUT", "/api/v1/query", 0},
+	{"PATCH", "/api/v1/query", 0},
+	{"DELETE", "/api/v1/series", 0},
+	{"POST", "/api/v1/rules", 0},
+	{"POST", "/api/v1/alerts", 0},
+	{"GET", "/-/healthy", 1},
+	{"get", "/api/v1/query", 0},
+};
+
+START_TEST(test_read_only)
+{
+	int got = gate_read_only_allows(ro_cases[_i].method, ro_cases[_i].t);
+
+	ck_assert_msg(got == ro_cases[_i].allowed, "row %d: %s %s: %d (want %d)", _i,
+		      ro_cases[_i].method, ro_cases[_i].t, got, ro_cases[_i].allowed);
+}
+END_TEST
+
+static const struct {
+	const char *patterns, *t;
+	int denied;
+} deny_cases[] = {
+	{NULL, "/api/v1/query", 0},
+	{"", "/api/v1/query", 0},
+	{"/api/v1/status/*", "/api/v1/status/flags", 1},
+	{"/api/v1/status/*", "/api/v1/status", 0},
+	{"/api/*", "/api/v1/status/flags", 1}, /* '*' crosses '/' */
+	{"/graph", "/graph", 1},
+	{"/graph", "/graph/", 0},
+	{"/metrics, /api/v1/targets*", "/api/v1/targets", 1},
+	{"/metrics, /api/v1/targets*", "/metrics", 1},
+	{"/metrics, /api/v1/targets*", "/api/v1/query", 0},
+	{"/api/v1/label/?*/values", "/api/v1/label/job/values", 1},
+	{"/x/[ab]", "/x/b", 1},
+	{"/x/[ab]", "/x/c", 0},
+	{",,/a", "/a", 1},
+};
+
+START_TEST(test_deny)
+{
+	int got = gate_denied(deny_cases[_i].patterns, deny_cases[_i].t);
+
+	ck_assert_msg(got == deny_cases[_i].denied, "row %d: '%s' on %s: %d (want %d)", _i,
+		      deny_cases[_i].patterns ? deny_cases[_i].patterns : "(null)",
+		      deny_cases[_i].t, got, deny_cases[_i].denied);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("gate");
+	TCase *ro = tcase_create("read-only"), *deny = tcase_create("deny-path");
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	tcase_add_loop_test(ro, test_read_only, 0, (int)(sizeof(ro_cases) / sizeof(ro_cases[0])));
+	tcase_add_loop_test(deny, test_deny, 0, (int)(sizeof(deny_cases) / sizeof(deny_cases[0])));
+	suite_add_tcase(s, ro);
+	suite_add_tcase(s, deny);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
