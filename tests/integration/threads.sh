@@ -87,7 +87,7 @@ MODE=listen
 
 NETH="$top_srcdir/tests/integration/net_helpers.py"
 adapter KEEP --upstream "$UP_MAIN" "${RP[@]}" --threads 4
-"$PY" "$NETH" fcgi-keep --connect "$AADDR_KEEP" --requests 3 --hold 3 --timeout 3 \
+"$PY" "$NETH" fcgi-keep --connect "$AADDR_KEEP" --requests 3 --hold 3 --timeout $((30 * SLOWDOWN)) \
 	>"$TMPD/keep1.out" 2>"$TMPD/keep1.err" &
 kj=$!
 log_count "$TMPD/keep1.out" '^status' 3 $((30 * SLOWDOWN)) >/dev/null
@@ -95,7 +95,7 @@ log_count "$TMPD/keep1.out" '^status' 3 $((30 * SLOWDOWN)) >/dev/null
 # answered on it, one after the other.
 check "--threads 4, FCGI_KEEP_CONN: 3 requests answered on one connection" \
 	"status 200|status 200|status 200|" "$(tr '\n' '|' <"$TMPD/keep1.out")"
-"$PY" "$NETH" fcgi-keep --connect "$AADDR_KEEP" --requests 1 --hold 3 --timeout 3 \
+"$PY" "$NETH" fcgi-keep --connect "$AADDR_KEEP" --requests 1 --hold 3 --timeout $((30 * SLOWDOWN)) \
 	>"$TMPD/keep2.out" 2>"$TMPD/keep2.err" &
 kj2=$!
 log_count "$TMPD/keep2.out" '^status' 1 $((30 * SLOWDOWN)) >/dev/null
@@ -109,7 +109,7 @@ wait "$kj" "$kj2" 2>/dev/null
 
 # An idle kept connection holds no thread: one thread serves it and others.
 adapter KEEP1 --upstream "$UP_MAIN" "${RP[@]}" --threads 1
-"$PY" "$NETH" fcgi-keep --connect "$AADDR_KEEP1" --requests 2 --hold 3 --timeout 3 \
+"$PY" "$NETH" fcgi-keep --connect "$AADDR_KEEP1" --requests 2 --hold 3 --timeout $((30 * SLOWDOWN)) \
 	>"$TMPD/keep3.out" 2>"$TMPD/keep3.err" &
 kj=$!
 log_count "$TMPD/keep3.out" '^status' 2 $((30 * SLOWDOWN)) >/dev/null
@@ -127,7 +127,7 @@ wait "$kj" 2>/dev/null
 for n in 1 2; do
 	adapter "KTERM$n" --upstream "$UP_MAIN" "${RP[@]}" --threads "$n"
 	eval "addr=\$AADDR_KTERM$n"
-	"$PY" "$NETH" fcgi-keep --connect "$addr" --requests 1 --hold 6 --timeout 3 \
+	"$PY" "$NETH" fcgi-keep --connect "$addr" --requests 1 --hold 6 --timeout $((30 * SLOWDOWN)) \
 		>"$TMPD/kterm.out" 2>"$TMPD/kterm.err" &
 	kj=$!
 	log_count "$TMPD/kterm.out" '^status' 1 $((30 * SLOWDOWN)) >/dev/null
