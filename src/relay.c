@@ -328,7 +328,9 @@ static enum tf_status admit(struct relay_worker *w, const struct conf *c,
 
 	buf_reset(&w->dec);
 	buf_reset(&w->tenant);
-	if (pct_decode(w->t.ptr, w->t.len, &w->dec) != 0)
+	/* T decoded only for a mount with a gate: no cost on the others */
+	if ((c->read_only || (c->deny_paths != NULL && *c->deny_paths != '\0')) &&
+	    pct_decode(w->t.ptr, w->t.len, &w->dec) != 0)
 		return buf_appends(&w->msg, "request path too long"), TF_URI_TOO_LONG;
 	if (c->read_only && !gate_read_only_allows(rq->method, buf_str(&w->dec)))
 		return buf_printf(&w->msg, "read-only: %s refused here", rq->method), TF_FORBIDDEN;
