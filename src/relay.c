@@ -263,6 +263,8 @@ static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
 	w->errbuf[0] = '\0';
 	x->start_ms = x->last_ms = clock_now_ms();
 	x->got_byte = 0;
+	x->first_ms = -1;
+	x->attempts++;
 	curl_easy_setopt(h, CURLOPT_URL, w->url.ptr);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
@@ -293,6 +295,8 @@ static enum tf_status failure(struct xfer *x, const struct upstream_target *t,
 		s = TF_TIMEOUT, why = x->timed_out ? (x->got_byte ? "idle timeout" : "first-byte timeout") : why;
 	else
 		s = TF_UPSTREAM;
+	if (s == TF_UPSTREAM || s == TF_UPSTREAM_HEADER || s == TF_TIMEOUT)
+		x->cause = outcome_cause(rc, x->timed_out, x->hdr_err != TF_OK);
 	if (w->msg.len > 0)
 		buf_append(&w->msg, "; ", 2);
 	if (s == TF_BODY_TOO_LARGE || s == TF_BAD_REQUEST)
@@ -484,17 +488,46 @@ static enum tf_status try_replicas(struct xfer *x, struct upstream_pool *pool)
 	return s;
 }
 
+/* What came of the request (outcome.h), as the answer step ends it. */
+static void outcome_fill(const struct xfer *x, enum tf_status s, struct outcome *o)
+{
+	const struct relay_worker *w = x->w;
+	int64_t now = clock_now_ms();
+
+	o->method = x->rq->method;
+	o->name = request_name(x->rq);
+	o->e = buf_str(&w->e);
+	o->t = buf_str(&w->t);
+	o->upstream_url = x->attempts > 0 ? buf_str(&w->url) : "";
+	o->remote_addr = x->rq->remote_addr != NULL ? x->rq->remote_addr : "-";
+	o->remote_user = x->rq->remote_user != NULL && *x->rq->remote_user ? x->rq->remote_user : "-";
+	if (x->headers_sent)
+		o->code = w->rh.code;
+	else
+		o->code = s == TF_CLIENT_GONE ? 0 : s == TF_OK ? w->rh.code : status_http(s);
+	o->status = s;
+	o->cause = x->cause;
+	o->attempts = x->attempts;
+	o->bytes_in = x->body_read;
+	o->bytes_out = x->resp_got > 0 ? (uint64_t)x->resp_got : 0;
+	o->start_ms = x->req_start_ms;
+	o->first_byte_ms = x->attempts > 0 && x->first_ms >= 0 ? x->first_ms - x->start_ms : -1;
+	o->upstream_ms = x->attempts > 0 ? now - x->start_ms : -1;
+	o->total_ms = now - x->req_start_ms;
+}
+
 /* The end of a request: the log line, and the error answer while no header
  * has gone out (else the answer is aborted). */
 static void answer(struct xfer *x, enum tf_status s)
 {
 	struct relay_worker *w = x->w;
-	const char *method = x->rq->method, *name = request_name(x->rq);
+	struct outcome o;
 
+	outcome_fill(x, s, &o);
 	if (s == TF_CLIENT_GONE) {
-		log_msg(LOG_INFO, "%s %s: client closed the connection", method, name);
+		log_msg(LOG_INFO, "%s %s: client closed the connection", o.method, o.name);
 	} else if (s != TF_OK) {
-		log_msg(LOG_ERR, "%s %s failed: %s", method, name, buf_str(&w->msg));
+		log_msg(LOG_ERR, "%s %s failed: %s", o.method, o.name, buf_str(&w->msg));
 		if (!x->headers_sent)
 			send_error(w, x->io, x->c, x->head, s, buf_str(&w->msg));
 		else if (x->io->abort != NULL)
@@ -521,6 +554,8 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 	x.c = w->conf;
 	x.hdr_err = TF_OK;
 	x.body_len = -1;
+	x.req_start_ms = clock_now_ms();
+	x.first_ms = -1;
 	buf_reset(&w->msg);
 	x.head = strcmp(rq->method, "HEAD") == 0;
 	if (w->routes != NULL)

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "outcome.h"
 #include "relay.h"
 #include "request.h"
 #include "resphdr.h"
@@ -63,6 +64,10 @@ struct xfer {
 	curl_off_t resp_got; /* body bytes passed on */
 	struct curl_slist *connect_to; /* --upstream.tls.server-name */
 	int shared_pool;    /* the process's replicas, not a request's own */
+	int64_t req_start_ms;  /* the request's start (outcome) */
+	int64_t first_ms;   /* this attempt's first upstream byte, -1 none */
+	unsigned attempts;  /* upstream attempts made */
+	enum outcome_cause cause; /* of the last failed attempt */
 };
 
 /* Sends the CGI header block (once): 0, or -1 (x->hdr_err set, or the

@@ -69,8 +69,10 @@ size_t xfer_on_header(char *p, size_t size, size_t n, void *ud)
 	struct xfer *x = ud;
 	size_t len = size * n;
 
-	x->got_byte = 1;
 	x->last_ms = clock_now_ms();
+	if (!x->got_byte)
+		x->first_ms = x->last_ms;
+	x->got_byte = 1;
 	x->hdr_err = resphdr_feed(&x->w->rh, p, len);
 	if (x->hdr_err != TF_OK)
 		return 0;
