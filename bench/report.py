@@ -328,10 +328,10 @@ class Report:
         run, g = self.run, self.run.get
         cmd = " ".join("%s=%s" % (k, g(k)) for k in ("CONNECTIONS", "DURATION", "WARMUP", "ROUNDS", "THREADS",
                                                      "WORKERS", "FCGID_PROCS", "CHAIN_WORKERS"))
-        lines = ["- command: `%s bench/run`" % cmd]
         if not run.recorded:
-            return lines + ["- the rest of the run (settings, memory, failed checks, machine) was not recorded: "
-                            "no results-run.tsv beside the TSV"]
+            return ["- %s round(s); the settings, memory, failed checks and machine were not recorded "
+                    "(no results-run.tsv)" % g("ROUNDS")]
+        lines = ["- command: `%s bench/run`" % cmd]
         threads, workers = g("THREADS"), g("WORKERS")
         lines += [
             "- answers: small = %s-byte instant query, 1m = 1 MiB range query (static files from an upstream nginx "
@@ -366,8 +366,11 @@ class Report:
     def summary(self):
         g = self.run.get
         fmt = ("%-9s", "%-42s", "%6s", "%10s", "%6s", "%6s", "%10s", "%6s", "%6s", "%6s")
-        out = ["", "thanos-fcgi / native, same run (%s connections, %s, %s round(s)):"
-               % (g("CONNECTIONS"), g("DURATION"), g("ROUNDS"))]
+        if self.run.recorded:
+            how = "%s connections, %s, %s round(s)" % (g("CONNECTIONS"), g("DURATION"), g("ROUNDS"))
+        else:
+            how = "%s round(s)" % g("ROUNDS")
+        out = ["", "thanos-fcgi / native, same run (%s):" % how]
         out.append(padded(fmt, ["front", "adapter / native", "small", "Δp99", "cpu", "1MiB", "Δp99", "cpu", "prom",
                                 "errors"]))
         for a, b, front, what, _label in self.run.pairs:
