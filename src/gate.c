@@ -6,13 +6,28 @@
 
 #include "list.h"
 
-/* Read endpoints that take a form body by POST (Prometheus web/api/v1,
- * Thanos pkg/api/query): every other POST, PUT, PATCH, DELETE is refused. */
+/* Read endpoints that take a form body by POST, as the route lists
+ * register them: Prometheus web/api/v1/api.go (query, query_range,
+ * query_exemplars, format_query, parse_query, labels, series, the 3.x
+ * search/ endpoints) and Thanos pkg/api/query/v1.go (the same reads plus
+ * query_explain, query_range_explain).  Every other POST, PUT, PATCH,
+ * DELETE is refused: remote write, OTLP, Thanos Receive, the bucket UI's
+ * blocks/mark, Rule's /-/reload, Alertmanager's silences and alerts, and
+ * remote read (/api/v1/read: a bulk export of raw samples that no UI
+ * uses; a mount that serves it is one without --web.read-only). */
 static const char *const post_reads[] = {
-	"/api/v1/query", "/api/v1/query_range", "/api/v1/query_exemplars",
-	"/api/v1/series", "/api/v1/labels", "/api/v1/format_query",
-	"/api/v1/parse_query", "/api/v1/read", "/api/v1/query_explain",
+	"/api/v1/query",
+	"/api/v1/query_range",
+	"/api/v1/query_exemplars",
+	"/api/v1/series",
+	"/api/v1/labels",
+	"/api/v1/format_query",
+	"/api/v1/parse_query",
+	"/api/v1/query_explain",
 	"/api/v1/query_range_explain",
+	"/api/v1/search/metric_names",
+	"/api/v1/search/label_names",
+	"/api/v1/search/label_values",
 };
 
 /* Refused whatever the method: the admin API and the lifecycle. */

@@ -8,9 +8,12 @@
 # adapter itself, bin-path).  Headless Debian Chromium, driven by
 # playwright-core (browser.mjs), opens the bare prefix, lands on the graph
 # page, runs `up` and sees the result, with zero failed requests, zero
-# answers >= 400 and zero console errors.  The screenshot goes to
-# browser.png in the build tree ($BUILD_DIR, else $top_builddir, else the
-# current directory).
+# answers >= 400 and zero console errors.  Then the same through a
+# read-only mount (nginx, deploy/nginx/thanos-fcgi-location-read-only.conf,
+# thanos-fcgi --listen): PUT /-/quit is the adapter's 403 and the UI and
+# the query still work there.  The screenshots go to browser.png and
+# browser-read-only.png in the build tree ($BUILD_DIR, else $top_builddir,
+# else the current directory).
 #
 # It installs what it needs when missing: Debian's chromium, nodejs and npm
 # (apt-get, as root) and playwright-core from package-lock.json (npm ci) into
@@ -49,7 +52,7 @@ apt_install() {
 [ -x /usr/bin/chromium ] || apt_install chromium
 command -v node >/dev/null 2>&1 || apt_install nodejs
 command -v npm >/dev/null 2>&1 || apt_install npm
-need node npm lighttpd prometheus curl python3 timeout sha256sum
+need node npm lighttpd nginx prometheus curl python3 timeout sha256sum
 
 # playwright-core, from the lockfile, in a writable folder outside the
 # source tree; reinstalled only when the lockfile changes.
@@ -75,7 +78,7 @@ if [ ! -f "$NODE_DIR/node_modules/playwright-core/package.json" ] ||
 	rm -rf "$NODE_DIR"
 	mv "$stage" "$NODE_DIR"
 fi
-pass "playwright-core $(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$NODE_DIR/node_modules/playwright-core/package.json" | head -n 1) is installed in $NODE_DIR"
+echo "# playwright-core $(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$NODE_DIR/node_modules/playwright-core/package.json" | head -n 1) is installed in $NODE_DIR"
 
 # --- Prometheus behind lighttpd + thanos-fcgi at /thanos ----------------------
 
@@ -112,28 +115,46 @@ until [ "$(ucurl -o /dev/null -w '%{http_code}' "$FRONT$FRONT_PREFIX/api/v1/quer
 	fi
 	sleep 0.05
 done
-pass "Prometheus answers through lighttpd + thanos-fcgi at $FRONT$FRONT_PREFIX"
+echo "# Prometheus answers through lighttpd + thanos-fcgi at $FRONT$FRONT_PREFIX"
 
 # --- the browser ------------------------------------------------------------
 
-mkdir -p "$OUT_DIR"
-rm -f "$SHOT"
-rc=0
-BROWSER_NODE_DIR="$NODE_DIR" TMPD="$TMPD" timeout -k 5 100 \
-	node "$here/browser.mjs" "$FRONT$FRONT_PREFIX" "$SHOT" \
-	>"$TMPD/browser.out" 2>"$TMPD/browser.log" || rc=$?
-while IFS= read -r line; do
-	case "$line" in
-	"ok - "*) pass "${line#ok - }" ;;
-	"not ok - "*) fail "${line#not ok - }" ;;
-	*) echo "$line" ;;
-	esac
-done <"$TMPD/browser.out"
-[ -s "$TMPD/browser.log" ] && sed 's/^/# node: /' "$TMPD/browser.log"
-check "browser.mjs exits 0 (124 = timed out)" 0 "$rc"
-if [ -s "$SHOT" ]; then
-	echo "# screenshot: $SHOT"
-else
-	fail "no screenshot at $SHOT"
-fi
+# run_browser LABEL URL SHOT: browser.mjs on URL, its checks as ours
+# (prefixed with LABEL), the screenshot to SHOT.
+run_browser() {
+	local label=$1 url=$2 shot=$3 rc=0 line
+	mkdir -p "$(dirname "$shot")"
+	rm -f "$shot"
+	BROWSER_NODE_DIR="$NODE_DIR" TMPD="$TMPD" timeout -k 5 100 \
+		node "$here/browser.mjs" "$url" "$shot" \
+		>"$TMPD/browser.out" 2>"$TMPD/browser.log" || rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) pass "$label${line#ok - }" ;;
+		"not ok - "*) fail "$label${line#not ok - }" ;;
+		*) echo "$line" ;;
+		esac
+	done <"$TMPD/browser.out"
+	[ -s "$TMPD/browser.log" ] && sed 's/^/# node: /' "$TMPD/browser.log"
+	check "${label}browser.mjs exits 0 (124 = timed out)" 0 "$rc"
+	if [ -s "$shot" ]; then
+		echo "# screenshot: $shot"
+	else
+		fail "${label}no screenshot at $shot"
+	fi
+}
+
+run_browser "" "$FRONT$FRONT_PREFIX" "$SHOT"
+
+# --- the same Prometheus through a read-only mount ----------------------------
+# nginx with deploy/nginx/thanos-fcgi-location-read-only.conf at the same
+# prefix /thanos (Prometheus's links are paths: another port is the same
+# site to them), thanos-fcgi --listen: the UI loads and `up` runs there.
+
+start_socket_adapter --upstream "http://127.0.0.1:$PROM_PORT" --web.route-prefix /thanos --upstream.root-path=
+nginx_front_up ro "unix:$SOCK" thanos-fcgi-location-read-only.conf "" FULL_MOUNT=/thanos-admin ALLOW=127.0.0.1 || finish
+RO="http://127.0.0.1:$PORT_ro$FRONT_PREFIX"
+st=$(fetch quit "$RO/-/quit" -X PUT)
+check_match "read-only mount: PUT /-/quit is the adapter's 403, not Prometheus's" '^403 thanos-fcgi: read-only: PUT refused here' "$st $(short "$TMPD/quit.b")"
+run_browser "read-only mount: " "$RO" "$OUT_DIR/browser-read-only.png"
 finish

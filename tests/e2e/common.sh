@@ -2,12 +2,12 @@
 # (lighttpd, nginx, Apache, shared hosting).  Sourced, not run; it sources
 # tests/lib.sh itself when the caller has not.
 #
-#   start_prometheus FRONT_PORT PUBLIC_PREFIX [ROUTE_PREFIX]
+#   start_prometheus FRONT_PORT PUBLIC_PREFIX [ROUTE_PREFIX [FLAG...]]
 #       Debian's prometheus on a free loopback port, scraping itself every
 #       second, --web.route-prefix=ROUTE_PREFIX (default /thanos),
 #       --web.external-url=http://127.0.0.1:FRONT_PORT$PUBLIC_PREFIX, storage
-#       in $TMPD.  Returns once it is ready and has scraped itself once.
-#       Sets PROM_PORT.
+#       in $TMPD/prometheus-PORT/data, and the FLAGs.  Returns once it is
+#       ready and has scraped itself once.  Sets PROM_PORT.
 #   start_mock ARGS...
 #       tests/mock/thanos_mock.py --listen 127.0.0.1:PORT ARGS.  Sets MOCK_PORT.
 #   render TEMPLATE OUT KEY=VALUE...
@@ -125,6 +125,7 @@ wait_http() {
 
 start_prometheus() {
 	local front_port=$1 prefix=$2 route=${3:-/thanos} dir i
+	shift $(($# < 3 ? $# : 3))
 	need prometheus
 	[ "$prefix" = / ] && prefix=""
 	PROM_PORT=$(free_port)
@@ -144,7 +145,7 @@ EOF
 		--storage.tsdb.path="$dir/data" \
 		--web.listen-address="127.0.0.1:$PROM_PORT" \
 		--web.route-prefix="$route" \
-		--web.external-url="http://127.0.0.1:$front_port$prefix"
+		--web.external-url="http://127.0.0.1:$front_port$prefix" "$@"
 	i=0
 	# ready, and the first scrape is in: `up` has a result
 	while ! ucurl --max-time 2 "http://127.0.0.1:$PROM_PORT${route%/}/api/v1/query?query=up" | grep -q '"job":"prometheus"'; do

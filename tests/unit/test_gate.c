@@ -20,6 +20,25 @@ static const struct {
 	{"POST", "/api/v1/query_exemplars", 1},
 	{"POST", "/api/v1/format_query", 1},
 	{"POST", "/api/v1/query_explain", 1},
+	{"POST", "/api/v1/query_range_explain", 1},
+	{"POST", "/api/v1/parse_query", 1},
+	{"POST", "/api/v1/search/metric_names", 1},
+	{"POST", "/api/v1/search/label_names", 1},
+	{"POST", "/api/v1/search/label_values", 1},
+	{"GET", "/api/v1/search/label_values", 1},
+	{"POST", "/api/v1/search/", 0},
+	{"POST", "/api/v1/read", 0},         /* remote read: a bulk export */
+	{"GET", "/api/v1/read", 1},          /* not a route: the upstream's 405 */
+	{"POST", "/api/v1/receive", 0},      /* Thanos Receive */
+	{"POST", "/api/v1/otlp", 0},         /* Thanos Receive, OTLP */
+	{"POST", "/api/v1/blocks/mark", 0},  /* Thanos bucket web UI */
+	{"POST", "/api/v2/silences", 0},     /* Alertmanager */
+	{"DELETE", "/api/v2/silence/x", 0},  /* Alertmanager */
+	{"POST", "/api/v2/alerts", 0},       /* Alertmanager */
+	{"POST", "/debug/pprof/symbol", 0},
+	{"PUT", "/-/reload", 0},
+	{"GET", "/-/reload", 0},
+	{"OPTIONS", "/-/quit", 0},
 	{"POST", "/api/v1/query/", 0},
 	{"POST", "/api/v1/queryx", 0},
 	{"POST", "/api/v1/write", 0},
