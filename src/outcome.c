@@ -38,7 +38,10 @@ enum outcome_cause outcome_cause(CURLcode rc, int timed_out, int bad_header)
 const char *outcome_cause_name(enum outcome_cause c)
 {
 	static const char *const names[CAUSE_MAX] = {
-		"none", "refused", "timeout", "tls", "reset", "bad_header", "other",
+		[CAUSE_NONE] = "none",       [CAUSE_REFUSED] = "refused",
+		[CAUSE_TIMEOUT] = "timeout", [CAUSE_TLS] = "tls",
+		[CAUSE_RESET] = "reset",     [CAUSE_BAD_HEADER] = "bad_header",
+		[CAUSE_OTHER] = "other",
 	};
 	return c >= 0 && c < CAUSE_MAX ? names[c] : "other";
 }

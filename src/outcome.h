@@ -32,11 +32,13 @@ struct outcome {
 	const char *upstream_url; /* the last attempt's URL, "" when none */
 	const char *remote_addr;  /* "-" when the server gave none */
 	const char *remote_user;  /* "-" when no login */
-	int code;                 /* HTTP status the client got, 0: it left */
+	int code;                 /* HTTP status the client got; 0 when it left
+	                           * (TF_CLIENT_GONE), whatever it was given */
 	enum tf_status status;    /* TF_OK or what went wrong */
-	enum outcome_cause cause; /* of the last failed attempt */
+	enum outcome_cause cause; /* of the last attempt, CAUSE_NONE if it went */
+	unsigned failed[CAUSE_MAX]; /* failed attempts by cause (retries too) */
 	unsigned attempts;        /* upstream attempts (retries: attempts - 1) */
-	uint64_t bytes_in;        /* request body bytes sent upstream */
+	uint64_t bytes_in;        /* request body bytes read from the client */
 	uint64_t bytes_out;       /* response body bytes passed to the client */
 	int64_t start_ms;         /* the request's start, clock_now_ms() */
 	int64_t first_byte_ms;    /* the last attempt's first byte after its

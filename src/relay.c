@@ -252,8 +252,15 @@ static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
 {
 	struct relay_worker *w = x->w;
 	CURL *h = w->curl;
-	CURLcode rc = shared_setup(x, t);
+	CURLcode rc;
 
+	x->attempts++;
+	x->start_ms = x->last_ms = x->end_ms = clock_now_ms();
+	x->first_ms = -1;
+	x->got_byte = 0;
+	x->cause = CAUSE_NONE;
+	buf_reset(&w->url);
+	rc = shared_setup(x, t);
 	if (rc != CURLE_OK)
 		return rc;
 	if (upstream_url(t, x->c, w->path.ptr, w->path.len, &w->url, &x->connect_to) != 0)
@@ -261,10 +268,6 @@ static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
 	curl_easy_setopt(h, CURLOPT_CONNECT_TO, x->connect_to);
 	resphdr_reset(&w->rh);
 	w->errbuf[0] = '\0';
-	x->start_ms = x->last_ms = clock_now_ms();
-	x->got_byte = 0;
-	x->first_ms = -1;
-	x->attempts++;
 	curl_easy_setopt(h, CURLOPT_URL, w->url.ptr);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
@@ -272,7 +275,9 @@ static CURLcode attempt(struct xfer *x, const struct upstream_target *t,
 	curl_easy_setopt(h, CURLOPT_READDATA, x);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
 	set_method(x);
-	return curl_easy_perform(h);
+	rc = curl_easy_perform(h);
+	x->end_ms = clock_now_ms();
+	return rc;
 }
 
 /* After a failed attempt: the status to answer and its cause in w->msg. */
@@ -295,8 +300,10 @@ static enum tf_status failure(struct xfer *x, const struct upstream_target *t,
 		s = TF_TIMEOUT, why = x->timed_out ? (x->got_byte ? "idle timeout" : "first-byte timeout") : why;
 	else
 		s = TF_UPSTREAM;
-	if (s == TF_UPSTREAM || s == TF_UPSTREAM_HEADER || s == TF_TIMEOUT)
+	if (s == TF_UPSTREAM || s == TF_UPSTREAM_HEADER || s == TF_TIMEOUT) {
 		x->cause = outcome_cause(rc, x->timed_out, x->hdr_err != TF_OK);
+		x->failed[x->cause]++;
+	}
 	if (w->msg.len > 0)
 		buf_append(&w->msg, "; ", 2);
 	if (s == TF_BODY_TOO_LARGE || s == TF_BAD_REQUEST)
@@ -501,18 +508,19 @@ static void outcome_fill(const struct xfer *x, enum tf_status s, struct outcome 
 	o->upstream_url = x->attempts > 0 ? buf_str(&w->url) : "";
 	o->remote_addr = x->rq->remote_addr != NULL ? x->rq->remote_addr : "-";
 	o->remote_user = x->rq->remote_user != NULL && *x->rq->remote_user ? x->rq->remote_user : "-";
-	if (x->headers_sent)
-		o->code = w->rh.code;
+	if (s == TF_CLIENT_GONE)
+		o->code = 0;
 	else
-		o->code = s == TF_CLIENT_GONE ? 0 : s == TF_OK ? w->rh.code : status_http(s);
+		o->code = x->headers_sent ? w->rh.code : status_http(s);
 	o->status = s;
 	o->cause = x->cause;
+	memcpy(o->failed, x->failed, sizeof(o->failed));
 	o->attempts = x->attempts;
 	o->bytes_in = x->body_read;
-	o->bytes_out = x->resp_got > 0 ? (uint64_t)x->resp_got : 0;
+	o->bytes_out = x->bytes_out;
 	o->start_ms = x->req_start_ms;
 	o->first_byte_ms = x->attempts > 0 && x->first_ms >= 0 ? x->first_ms - x->start_ms : -1;
-	o->upstream_ms = x->attempts > 0 ? now - x->start_ms : -1;
+	o->upstream_ms = x->attempts > 0 ? x->end_ms - x->start_ms : -1;
 	o->total_ms = now - x->req_start_ms;
 }
 
@@ -557,6 +565,8 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 	x.req_start_ms = clock_now_ms();
 	x.first_ms = -1;
 	buf_reset(&w->msg);
+	buf_reset(&w->e);
+	buf_reset(&w->t);
 	x.head = strcmp(rq->method, "HEAD") == 0;
 	if (w->routes != NULL)
 		rk = route_find(w->routes, rq, &w->key, &own, &rt, err, sizeof(err));

@@ -66,8 +66,11 @@ struct xfer {
 	int shared_pool;    /* the process's replicas, not a request's own */
 	int64_t req_start_ms;  /* the request's start (outcome) */
 	int64_t first_ms;   /* this attempt's first upstream byte, -1 none */
+	int64_t end_ms;     /* this attempt's end */
+	uint64_t bytes_out; /* response body bytes the client was given */
 	unsigned attempts;  /* upstream attempts made */
-	enum outcome_cause cause; /* of the last failed attempt */
+	enum outcome_cause cause; /* of the last attempt, CAUSE_NONE if it went */
+	unsigned failed[CAUSE_MAX]; /* failed attempts by cause */
 };
 
 /* Sends the CGI header block (once): 0, or -1 (x->hdr_err set, or the

@@ -96,7 +96,10 @@ size_t xfer_on_body(char *p, size_t size, size_t n, void *ud)
 	if (!x->headers_sent && xfer_send_headers(x) != 0)
 		return 0;
 	x->resp_got += (curl_off_t)len;
-	return pass_on(x, p, len) == 0 ? len : 0;
+	if (pass_on(x, p, len) != 0)
+		return 0;
+	x->bytes_out += len;
+	return len;
 }
 
 size_t xfer_on_read(char *p, size_t size, size_t n, void *ud)

@@ -25,9 +25,27 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# free_port: prints a TCP port free on 127.0.0.1 right now.
+# free_port: prints a TCP port free on 127.0.0.1 right now, and never one
+# it printed before in this test ($TMPD/ports.given keeps them: a server
+# not yet started holds no port, and $(free_port) runs in a subshell).
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	python3 - "$TMPD/ports.given" <<'PY'
+import socket, sys
+given = set()
+try:
+    given = set(open(sys.argv[1]).read().split())
+except OSError:
+    pass
+for _ in range(64):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = str(s.getsockname()[1])
+    s.close()
+    if p not in given:
+        break
+open(sys.argv[1], "a").write(p + "\n")
+print(p)
+PY
 }
 
 # hold_dead_port VAR: sets VAR to a port of 127.0.0.1 that refuses every

@@ -78,8 +78,21 @@ nothing_upstream() {
 	for p in $PROBES; do
 		eval "check \"\$L: \$PROBE_$p: nothing reached the upstream\" 0 \"\$(grep -c 'probe=$p ' \"\$MOCK_LOG\")\""
 	done
-	check "$L: the marker request after them did" 1 "$(grep -c "marker=$N_PROBE " "$MOCK_LOG")"
+	[ "$(grep -c "marker=$N_PROBE " "$MOCK_LOG")" = 1 ] || fail "$L: the marker request did not reach the mock"
 	PROBES=""
+}
+
+# neighbours: paths the server's prefix match may also hand the adapter
+# (/thanosX, /thanos-x): carol is never served, alice only with her tenant.
+neighbours() {
+	local nb st
+	for nb in X -x; do
+		st=$(fetch lt "$BASE$nb/-/echo" -u alice:apass)
+		check_match "$L: alice at ${BASE##*/}$nb: her tenant or not served" \
+			'^(200 team-a|[345][0-9][0-9] .*)$' "$st $(tenants_seen "$TMPD/lt.b")"
+		check_match "$L: carol at ${BASE##*/}$nb: not served" '^[345][0-9][0-9]$' \
+			"$(fetch lt "$BASE$nb/-/echo" -u carol:cpass)"
+	done
 }
 
 # check_logins LABEL BASE_URL: the cases through one server at BASE_URL.
@@ -96,6 +109,7 @@ check_logins() {
 	refused "a wrong password" 401 -u alice:bpass
 	refused "carol, a login the map does not name" 403 -u carol:cpass
 	check_match "$L: carol's 403 is the adapter's" 'no tenant for this login' "$(short "$TMPD/rf.b")"
+	neighbours
 	nothing_upstream
 }
 
@@ -113,11 +127,13 @@ apache_down
 
 echo "# lighttpd mod_auth, spawn-fcgi"
 LSOCK="$TMPD/lighttpd-spawn.sock"
-spawn spawnfcgi spawn-fcgi -n -s "$LSOCK" -M 0660 -- "$THANOS_FCGI_BIN" --upstream "$UP" --web.route-prefix /thanos
+spawn spawnfcgi spawn-fcgi -n -s "$LSOCK" -M 0660 -- "$THANOS_FCGI_BIN" --upstream "$UP" \
+	--web.route-prefix /thanos --tenant.header THANOS-TENANT --tenant.map "$MAP"
 wait_file "$LSOCK" 10 || fail "spawn-fcgi did not create $LSOCK"
 LPORT=$(free_port)
-lighttpd_up "$TMPD/lighttpd" "$LPORT" 50-thanos-fcgi-tenant.conf SOCKET="$LSOCK" HTPASSWD="$PW" TENANT_MAP="$MAP" &&
+lighttpd_up "$TMPD/lighttpd" "$LPORT" 50-thanos-fcgi-tenant.conf SOCKET="$LSOCK" HTPASSWD="$PW" &&
 	check_logins "lighttpd mod_auth" "http://127.0.0.1:$LPORT/thanos"
+lighttpd_down "$LPORT"
 
 echo "# shared hosting: .htaccess with AuthUserFile, mod_cgi"
 apache_state hosting

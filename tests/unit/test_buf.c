@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "check_main.h"
 
 static const struct {
 	size_t max;
@@ -76,16 +77,10 @@ int main(void)
 {
 	Suite *s = suite_create("buf");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_append, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_printf_bounds);
 	tcase_add_test(tc, test_growth);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

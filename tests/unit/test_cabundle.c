@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cabundle.h"
+#include "check_main.h"
 
 /* The files of the machine being faked, '|'-separated. */
 static const char *present;
@@ -127,17 +128,11 @@ int main(void)
 {
 	Suite *s = suite_create("cabundle");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_find, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_stops_at_first);
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_system);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

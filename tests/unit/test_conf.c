@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "check_main.h"
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define OFF(field) offsetof(struct conf, field)
@@ -985,11 +986,5 @@ static Suite *conf_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(conf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(conf_suite());
 }

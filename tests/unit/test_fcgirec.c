@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fcgirec.h"
+#include "check_main.h"
 
 /* Record headers, written out: version 1, type, request id 1 (0 for
  * management), content length, padding. */
@@ -92,15 +93,9 @@ int main(void)
 {
 	Suite *s = suite_create("fcgirec");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_check, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_over_max);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

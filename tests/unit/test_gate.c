@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "gate.h"
+#include "check_main.h"
 
 static const struct {
 	const char *method, *t;
@@ -104,15 +105,10 @@ int main(void)
 {
 	Suite *s = suite_create("gate");
 	TCase *ro = tcase_create("read-only"), *deny = tcase_create("deny-path");
-	SRunner *sr = srunner_create(s);
-	int failed;
 
 	tcase_add_loop_test(ro, test_read_only, 0, (int)(sizeof(ro_cases) / sizeof(ro_cases[0])));
 	tcase_add_loop_test(deny, test_deny, 0, (int)(sizeof(deny_cases) / sizeof(deny_cases[0])));
 	suite_add_tcase(s, ro);
 	suite_add_tcase(s, deny);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "list.h"
+#include "check_main.h"
 
 /* Each list's entries, joined with '|' after trimming. */
 static const struct {
@@ -69,15 +70,9 @@ int main(void)
 {
 	Suite *s = suite_create("list");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_walk, 0, sizeof(walk_cases) / sizeof(walk_cases[0]));
 	tcase_add_loop_test(tc, test_has, 0, sizeof(has_cases) / sizeof(has_cases[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

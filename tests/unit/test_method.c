@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "method.h"
+#include "check_main.h"
 
 static const struct {
 	const char *m;
@@ -44,14 +45,8 @@ int main(void)
 {
 	Suite *s = suite_create("method");
 	TCase *tc = tcase_create("method");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_method, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

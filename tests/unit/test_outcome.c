@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "outcome.h"
+#include "check_main.h"
 
 static const struct {
 	CURLcode rc;
@@ -50,15 +51,9 @@ int main(void)
 {
 	Suite *s = suite_create("outcome");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_cause, 0, sizeof(cause_cases) / sizeof(cause_cases[0]));
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "pct.h"
+#include "check_main.h"
 
 /* A string literal and its length, NULs inside included. */
 #define S(x) x, sizeof(x) - 1
@@ -265,11 +266,5 @@ static Suite *pct_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(pct_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(pct_suite());
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "peer.h"
+#include "check_main.h"
 
 static const struct {
 	const char *list; /* FCGI_WEB_SERVER_ADDRS */
@@ -77,15 +78,9 @@ int main(void)
 {
 	Suite *s = suite_create("peer");
 	TCase *tc = tcase_create("peer");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_peer, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_peer_max);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "prefix.h"
 #include "status.h"
+#include "check_main.h"
 
 #define BUFMAX 4096
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -493,11 +494,5 @@ static Suite *prefix_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(prefix_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(prefix_suite());
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "reqhdr.h"
+#include "check_main.h"
 
 #define MAXP 12
 #define BIG "0123456789012345678901234567890123456789012345678901234567890123456789"
@@ -136,15 +137,9 @@ int main(void)
 {
 	Suite *s = suite_create("reqhdr");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_build, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_loop_test(tc, test_tenant, 0, sizeof(tenant_cases) / sizeof(tenant_cases[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

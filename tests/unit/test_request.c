@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "request.h"
+#include "check_main.h"
 
 #define MAXV 8
 #define S(x) ((x) ? (x) : "(null)")
@@ -78,15 +79,9 @@ int main(void)
 {
 	Suite *s = suite_create("request");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_read, 0, N_CASES);
 	tcase_add_test(tc, test_lists);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

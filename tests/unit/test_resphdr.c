@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "resphdr.h"
+#include "check_main.h"
 
 /* in: the upstream's lines, each ended by "|" (fed with CRLF, then the
  * blank line); want: the CGI
@@ -184,16 +185,10 @@ int main(void)
 {
 	Suite *s = suite_create("resphdr");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_emit, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_bounded);
 	tcase_add_test(tc, test_two_lengths);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -11,6 +11,7 @@
 
 #include "rewrite.h"
 #include "url.h"
+#include "check_main.h"
 
 #define MAX 8192
 
@@ -579,11 +580,5 @@ static Suite *rewrite_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rewrite_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(rewrite_suite());
 }

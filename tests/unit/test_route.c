@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "route.h"
 #include "upstream.h"
+#include "check_main.h"
 
 static struct conf base;
 static struct upstream_pool pool;
@@ -188,8 +189,7 @@ int main(void)
 {
 	Suite *s = suite_create("route");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -197,10 +197,7 @@ int main(void)
 	tcase_add_test(tc, test_bad);
 	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = check_run(s);
 	curl_global_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "status.h"
 #include "target.h"
+#include "check_main.h"
 
 #define BUFMAX 4096
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -196,11 +197,5 @@ static Suite *target_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(target_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(target_suite());
 }

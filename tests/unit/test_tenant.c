@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "tenant.h"
+#include "check_main.h"
 
 #define MAP "# who sees what\nalice team-a\nbob\tteam-b  # a comment\n\n  carol team-a\r\n"
 
@@ -131,8 +132,6 @@ int main(void)
 {
 	Suite *s = suite_create("tenant");
 	TCase *parse = tcase_create("parse"), *file = tcase_create("file");
-	SRunner *sr = srunner_create(s);
-	int failed;
 
 	tcase_add_loop_test(parse, test_lookup, 0, (int)(sizeof(lookup_cases) / sizeof(lookup_cases[0])));
 	tcase_add_loop_test(parse, test_bad, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
@@ -140,8 +139,5 @@ int main(void)
 	tcase_add_test(file, test_reread);
 	suite_add_tcase(s, parse);
 	suite_add_tcase(s, file);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "units.h"
+#include "check_main.h"
 
 static const struct {
 	const char *in;
@@ -221,11 +222,5 @@ static Suite *units_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(units_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(units_suite());
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "upstream.h"
+#include "check_main.h"
 
 static const struct {
 	const char *upstreams, *proxy;
@@ -38,14 +39,8 @@ int main(void)
 {
 	Suite *s = suite_create("upstream");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_needs_tls, 0, sizeof(cases) / sizeof(cases[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }
