@@ -47,6 +47,16 @@ static int is_cgi(void)
 	       FCGX_IsCGI();
 }
 
+/* --log.format, as soon as it is known: even a start that fails on a later
+ * setting logs in the chosen format. */
+static void log_use_format(const struct conf *c)
+{
+	enum log_format f;
+
+	if (c->log_format != NULL && logline_parse_format(c->log_format, &f) == 0)
+		log_set_format(f);
+}
+
 /* A setting that stops the start: logged; a CGI request is answered too. */
 static void start_failed(int cgi, const char *err)
 {
@@ -143,8 +153,10 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	cgi = is_cgi();
-	if ((cgi ? conf_load_cgi : conf_load)(&c, argc, argv, environ, err, sizeof(err)) != 0 ||
-	    tenant_preload(&c, err, sizeof(err)) != 0) {
+	rc = (cgi ? conf_load_cgi : conf_load)(&c, argc, argv, environ, err, sizeof(err));
+	log_use_format(&c);
+	if (rc != 0 || tenant_preload(&c, err, sizeof(err)) != 0) {
+		rc = 2;
 		start_failed(cgi, err);
 		goto out;
 	}

@@ -522,12 +522,16 @@ static void answer(struct xfer *x, enum tf_status s)
 {
 	struct relay_worker *w = x->w;
 	struct outcome o;
+	struct log_field fv[3] = {
+		{"method", NULL, 0}, {"path", NULL, 0}, {"err", buf_str(&w->msg), 0}};
 
 	outcome_fill(x, s, &o);
+	fv[0].val = o.method;
+	fv[1].val = o.name;
 	if (s == TF_CLIENT_GONE) {
-		log_msg(LOG_INFO, "%s %s: client closed the connection", o.method, o.name);
+		log_fields(LOG_INFO, "client closed the connection", fv, 2);
 	} else if (s != TF_OK) {
-		log_msg(LOG_ERR, "%s %s failed: %s", o.method, o.name, buf_str(&w->msg));
+		log_fields(LOG_ERR, "request failed", fv, 3);
 		if (!x->headers_sent)
 			send_error(w, x->io, x->c, x->head, s, buf_str(&w->msg));
 		else if (x->io->abort != NULL)

@@ -308,7 +308,7 @@ req() {
 last_fail() {
 	local log=$TMPD/adapter_$1.log
 	[ "$MODE" = cgi ] && log=$TMPD/cgi.log
-	grep ' failed: ' "$log" 2>/dev/null | tail -n 1
+	grep 'msg="request failed"' "$log" 2>/dev/null | tail -n 1
 }
 
 # rh_all NAME: every value of response header NAME, one a line.
