@@ -42,6 +42,7 @@ struct conf {
 	int64_t shutdown_grace_ms;   /* SIGTERM: wait this long for requests */
 	int log_level;               /* enum log_level */
 	const char *log_format;      /* "logfmt" or "json" */
+	int log_access;              /* 1: an access line per request */
 	/* timeouts, milliseconds, 0 = none */
 	int64_t timeout_connect_ms;
 	int64_t timeout_first_byte_ms;

@@ -84,6 +84,10 @@ const struct opt conf_opts[] = {
 	{"log.format", "THANOS_FCGI_LOG_FORMAT", T_STRING, 0, OFF(log_format),
 	 "logfmt", NULL, "FORMAT", 0, 0, logline_check_format,
 	 "logfmt (as Thanos writes) or json, one line per message on stderr"},
+	{"log.access", "THANOS_FCGI_LOG_ACCESS", T_BOOL, 0, OFF(log_access),
+	 "false", NULL, "BOOL", 0, 0, NULL,
+	 "one access line per request on stderr (msg=access), whatever "
+	 "--log.level"},
 	{"upstream.timeout.connect", "THANOS_FCGI_UPSTREAM_TIMEOUT_CONNECT",
 	 T_DURATION, REQ, OFF(timeout_connect_ms), "5s", NULL, "DURATION", 0,
 	 0, NULL, "time allowed to connect (504 after; 0: none)"},

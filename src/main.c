@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "accesslog.h"
 #include "buf.h"
 #include "cgi.h"
 #include "clock.h"
@@ -165,6 +166,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_set_level((enum log_level)c.log_level);
+	log_set_access(c.log_access);
 	if (libs_init(&c, cgi) != 0) {
 		log_msg(LOG_ERR, "curl_global_init failed");
 		rc = 1;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "accesslog.h"
 #include "buf.h"
 #include "clock.h"
 #include "log.h"
@@ -516,8 +517,9 @@ static void outcome_fill(const struct xfer *x, enum tf_status s, struct outcome 
 	o->total_ms = now - x->req_start_ms;
 }
 
-/* The end of a request: the log line, and the error answer while no header
- * has gone out (else the answer is aborted). */
+/* The end of a request: its access and debug lines (accesslog.h), the error
+ * line, and the error answer while no header has gone out (else the answer
+ * is aborted). */
 static void answer(struct xfer *x, enum tf_status s)
 {
 	struct relay_worker *w = x->w;
@@ -526,6 +528,7 @@ static void answer(struct xfer *x, enum tf_status s)
 		{"method", NULL, 0}, {"path", NULL, 0}, {"err", buf_str(&w->msg), 0}};
 
 	outcome_fill(x, s, &o);
+	log_request(&o);
 	fv[0].val = o.method;
 	fv[1].val = o.name;
 	if (s == TF_CLIENT_GONE) {
