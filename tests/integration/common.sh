@@ -302,7 +302,7 @@ req() {
 	if [[ $RESP_FIRST =~ ^Status:\ *([0-9][0-9][0-9]) ]]; then
 		RESP_CODE=${BASH_REMATCH[1]}
 	fi
-	echo "# $MODE $name: $method $script$sub -> ${RESP_FIRST:-<nothing>} (rc $RESP_RC)"
+	echo "# $MODE $name: $method $script${sub//[$'\n\r']/ } -> ${RESP_FIRST:-<nothing>} (rc $RESP_RC)"
 }
 
 last_fail() {
