@@ -41,6 +41,8 @@ struct conf {
 	long backlog;                /* listen(2) backlog for --listen */
 	int64_t shutdown_grace_ms;   /* SIGTERM: wait this long for requests */
 	int log_level;               /* enum log_level */
+	const char *log_format;      /* "logfmt" or "json" */
+	int log_access;              /* 1: an access line per request */
 	/* timeouts, milliseconds, 0 = none */
 	int64_t timeout_connect_ms;
 	int64_t timeout_first_byte_ms;
@@ -84,7 +86,7 @@ int conf_load_cgi(struct conf *c, int argc, char *const argv[],
 /*
  * Per-request overrides: params holds the request's parameters (NAME=VALUE).
  * Those named THANOS_FCGI_* for request-scoped options (everything except
- * listen, config, threads, backlog, shutdown grace, log level) override base.
+ * listen, config, threads, backlog, shutdown grace, log options) override base.
  * Returns 0 when params name none (out untouched: use base), 1 when out
  * holds base plus the overrides (strings point into params), -1 with err
  * on a bad value or an unknown THANOS_FCGI_ name.

@@ -2,6 +2,7 @@
 #include "conf_table.h"
 
 #include "conf.h"
+#include "logline.h"
 #include "units.h"
 
 #define OFF(field) offsetof(struct conf, field)
@@ -78,7 +79,15 @@ const struct opt conf_opts[] = {
 	 OFF(shutdown_grace_ms), "30s", NULL, "DURATION", 0, 0, NULL,
 	 "on SIGTERM, time running requests get to finish"},
 	{"log.level", "THANOS_FCGI_LOG_LEVEL", T_LEVEL, 0, OFF(log_level),
-	 "info", NULL, "LEVEL", 0, 0, NULL, "error, warn, info or debug"},
+	 "info", NULL, "LEVEL", 0, 0, NULL, "error, warn, info or debug; "
+	 "debug logs each request's E, T, upstream URL, status, bytes, time"},
+	{"log.format", "THANOS_FCGI_LOG_FORMAT", T_STRING, 0, OFF(log_format),
+	 "logfmt", NULL, "FORMAT", 0, 0, logline_check_format,
+	 "logfmt (as Thanos writes) or json, one line per message on stderr"},
+	{"log.access", "THANOS_FCGI_LOG_ACCESS", T_BOOL, 0, OFF(log_access),
+	 "false", NULL, "BOOL", 0, 0, NULL,
+	 "one access line per request on stderr (msg=access), whatever "
+	 "--log.level"},
 	{"upstream.timeout.connect", "THANOS_FCGI_UPSTREAM_TIMEOUT_CONNECT",
 	 T_DURATION, REQ, OFF(timeout_connect_ms), "5s", NULL, "DURATION", 0,
 	 0, NULL, "time allowed to connect (504 after; 0: none)"},

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "accesslog.h"
 #include "buf.h"
 #include "cgi.h"
 #include "clock.h"
@@ -45,6 +46,16 @@ static int is_cgi(void)
 {
 	return (getenv("GATEWAY_INTERFACE") != NULL || getenv("REQUEST_METHOD") != NULL) &&
 	       FCGX_IsCGI();
+}
+
+/* --log.format, as soon as it is known: even a start that fails on a later
+ * setting logs in the chosen format. */
+static void log_use_format(const struct conf *c)
+{
+	enum log_format f;
+
+	if (c->log_format != NULL && logline_parse_format(c->log_format, &f) == 0)
+		log_set_format(f);
 }
 
 /* A setting that stops the start: logged; a CGI request is answered too. */
@@ -143,8 +154,10 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	cgi = is_cgi();
-	if ((cgi ? conf_load_cgi : conf_load)(&c, argc, argv, environ, err, sizeof(err)) != 0 ||
-	    tenant_preload(&c, err, sizeof(err)) != 0) {
+	rc = (cgi ? conf_load_cgi : conf_load)(&c, argc, argv, environ, err, sizeof(err));
+	log_use_format(&c);
+	if (rc != 0 || tenant_preload(&c, err, sizeof(err)) != 0) {
+		rc = 2;
 		start_failed(cgi, err);
 		goto out;
 	}
@@ -153,6 +166,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_set_level((enum log_level)c.log_level);
+	log_set_access(c.log_access);
 	if (libs_init(&c, cgi) != 0) {
 		log_msg(LOG_ERR, "curl_global_init failed");
 		rc = 1;

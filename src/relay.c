@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "accesslog.h"
 #include "buf.h"
 #include "clock.h"
 #include "log.h"
@@ -524,18 +525,24 @@ static void outcome_fill(const struct xfer *x, enum tf_status s, struct outcome 
 	o->total_ms = now - x->req_start_ms;
 }
 
-/* The end of a request: the log line, and the error answer while no header
- * has gone out (else the answer is aborted). */
+/* The end of a request: its access and debug lines (accesslog.h), the error
+ * line, and the error answer while no header has gone out (else the answer
+ * is aborted). */
 static void answer(struct xfer *x, enum tf_status s)
 {
 	struct relay_worker *w = x->w;
 	struct outcome o;
+	struct log_field fv[3] = {
+		{"method", NULL, 0}, {"path", NULL, 0}, {"err", buf_str(&w->msg), 0}};
 
 	outcome_fill(x, s, &o);
+	log_request(&o);
+	fv[0].val = o.method;
+	fv[1].val = o.name;
 	if (s == TF_CLIENT_GONE) {
-		log_msg(LOG_INFO, "%s %s: client closed the connection", o.method, o.name);
+		log_fields(LOG_INFO, "client closed the connection", fv, 2);
 	} else if (s != TF_OK) {
-		log_msg(LOG_ERR, "%s %s failed: %s", o.method, o.name, buf_str(&w->msg));
+		log_fields(LOG_ERR, "request failed", fv, 3);
 		if (!x->headers_sent)
 			send_error(w, x->io, x->c, x->head, s, buf_str(&w->msg));
 		else if (x->io->abort != NULL)

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "list.h"
+#include "log.h"
 #include "reqhdr.h"
 
 void resphdr_init(struct resphdr *h, size_t max)
@@ -255,6 +256,20 @@ static int must_stream(struct resphdr *h, int has_cl)
 	       strncasecmp(buf_str(&h->tmp), "text/event-stream", 17) == 0;
 }
 
+/* The debug line of a rewritten header (name p, n bytes): Location and
+ * the like, never Set-Cookie (its value is a secret). */
+static void log_rewritten(const char *p, size_t n, const char *from, const char *to)
+{
+	char name[32];
+	struct log_field fv[] = {{"header", name, 0}, {"from", from, 0}, {"to", to, 0}};
+
+	if (!log_enabled(LOG_DEBUG) || name_is(p, n, "Set-Cookie") || n >= sizeof(name))
+		return;
+	memcpy(name, p, n);
+	name[n] = '\0';
+	log_fields(LOG_DEBUG, "header rewritten", fv, 3);
+}
+
 /* Appends header p (name n bytes, value v..nl) rewritten as rw says. */
 static enum tf_status pass_header(struct resphdr *h, const struct rewrite_ctx *rw,
 				  const char *p, size_t n, const char *v,
@@ -267,6 +282,8 @@ static enum tf_status pass_header(struct resphdr *h, const struct rewrite_ctx *r
 	r = rewrite_header(rw, p, n, buf_str(&h->val), &h->tmp);
 	if (r == -1)
 		return bad(h, "header value cannot be rewritten");
+	if (r == 1)
+		log_rewritten(p, n, buf_str(&h->val), buf_str(&h->tmp));
 	if (r == 1 ? append_line(out, p, n, h->tmp.ptr, h->tmp.len)
 		   : append_line(out, p, n, h->val.ptr, h->val.len))
 		return bad(h, "header block too large once rewritten");

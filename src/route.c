@@ -150,6 +150,31 @@ static struct route *base_marker(const struct buf *key)
 	return r;
 }
 
+/* The debug line of a route built for a mount: its parameters (the key's
+ * "NAME=VALUE"s, blank-separated) and what they make of the upstream. */
+static void log_built(const struct route *r, size_t n)
+{
+	char vars[LOGLINE_VALUE_MAX], cached[24];
+	size_t len = r->vars_len < sizeof(vars) ? r->vars_len : sizeof(vars) - 1;
+	struct log_field fv[] = {
+		{"params", vars, 0},
+		{"upstream", r->conf.upstream, 0},
+		{"route_prefix", r->conf.route_prefix != NULL ? r->conf.route_prefix : "(external)", 0},
+		{"mounts", cached, 1},
+	};
+
+	if (!log_enabled(LOG_DEBUG))
+		return;
+	memcpy(vars, r->vars, len);
+	vars[len] = '\0';
+	for (size_t i = 0; i + 1 < len; i++)
+		if (vars[i] == '\0')
+			vars[i] = ' ';
+	if (snprintf(cached, sizeof(cached), "%zu", n) < 0)
+		cached[0] = '\0';
+	log_fields(LOG_DEBUG, "route built for a mount", fv, sizeof(fv) / sizeof(fv[0]));
+}
+
 /* Adds r (whole) and makes it visible to lookups; the mutex is held. */
 static struct route *publish(struct route_cache *rc, struct route *r)
 {
@@ -185,6 +210,7 @@ enum route_kind route_find(struct route_cache *rc, const struct request *rq,
 		k = build(rc, key, own, err, errlen);
 		if (k == ROUTE_OWN && rc->n < rc->max) {
 			*out = publish(rc, moved(own));
+			log_built(*out, rc->n);
 			k = ROUTE_CACHED;
 		} else if (k == ROUTE_BASE && rc->n < rc->max) {
 			publish(rc, base_marker(key));

@@ -1,6 +1,7 @@
 /* upstream: replicas, their choice, and the curl handle; see upstream.h. */
 #include "upstream.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,14 @@ void upstream_pool_free(struct upstream_pool *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* A replica's down mark has run out: it is tried again.  Cleared by one
+ * thread only (the one whose exchange wins), which logs it. */
+static void mark_over(struct upstream_pool *p, size_t i, int64_t until)
+{
+	if (atomic_compare_exchange_strong(&p->v[i].down_until_ms, &until, 0) && p->n > 1)
+		log_msg(LOG_DEBUG, "upstream %s: down mark over, back in rotation", p->v[i].url);
+}
+
 size_t upstream_pick(struct upstream_pool *p, int64_t now_ms, size_t *order,
 		     size_t max)
 {
@@ -188,9 +197,12 @@ size_t upstream_pick(struct upstream_pool *p, int64_t now_ms, size_t *order,
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t j = 0; j < p->n && k < max; j++) {
 			size_t i = (start + j) % p->n;
-			int up = p->v[i].down_until_ms <= now_ms;
+			int64_t until = p->v[i].down_until_ms;
+			int up = until <= now_ms;
 			if (up == (pass == 0))
 				order[k++] = i;
+			if (pass == 0 && up && until != 0)
+				mark_over(p, i, until);
 		}
 	}
 	return k;

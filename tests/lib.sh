@@ -93,6 +93,12 @@ log_count() {
 	echo "$n"
 }
 
+# logfmt_head LEVEL: an ERE for the start of the adapter's log line at LEVEL,
+# up to and with "msg=" (ts, level and caller as Thanos writes them).
+logfmt_head() {
+	echo "ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z level=$1 caller=[a-z_]+\\.c:[0-9]+ msg="
+}
+
 # spawn NAME CMD...: runs CMD in the background, output to $TMPD/NAME.log.
 spawn() {
 	local name=$1; shift

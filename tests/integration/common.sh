@@ -302,13 +302,13 @@ req() {
 	if [[ $RESP_FIRST =~ ^Status:\ *([0-9][0-9][0-9]) ]]; then
 		RESP_CODE=${BASH_REMATCH[1]}
 	fi
-	echo "# $MODE $name: $method $script$sub -> ${RESP_FIRST:-<nothing>} (rc $RESP_RC)"
+	echo "# $MODE $name: $method $script${sub//[$'\n\r']/ } -> ${RESP_FIRST:-<nothing>} (rc $RESP_RC)"
 }
 
 last_fail() {
 	local log=$TMPD/adapter_$1.log
 	[ "$MODE" = cgi ] && log=$TMPD/cgi.log
-	grep ' failed: ' "$log" 2>/dev/null | tail -n 1
+	grep 'msg="request failed"' "$log" 2>/dev/null | tail -n 1
 }
 
 # rh_all NAME: every value of response header NAME, one a line.

@@ -157,14 +157,15 @@ start_fails() {
 	check_match "$label: it says what failed" "$want" "$(cat "$TMPD/start.err")"
 }
 
+ERR_PFX=$(logfmt_head error)
 spawn busy python3 -c 'import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
 print(s.getsockname()[1], flush=True); time.sleep(3600)'
 log_count "$TMPD/busy.log" '^[0-9]+$' 1 10 >/dev/null
 BUSY=$(head -n 1 "$TMPD/busy.log")
-start_fails "busy port" "^thanos-fcgi: --listen 127\\.0\\.0\\.1:$BUSY: bind failed: Address already in use\$" \
+start_fails "busy port" "^$ERR_PFX\"--listen 127\\.0\\.0\\.1:$BUSY: bind failed: Address already in use\"\$" \
 	--listen "127.0.0.1:$BUSY" "${RP[@]}"
-start_fails "missing socket directory" "^thanos-fcgi: --listen unix:$TMPD/none/s\\.sock: bind failed: No such file or directory\$" \
+start_fails "missing socket directory" "^$ERR_PFX\"--listen unix:$TMPD/none/s\\.sock: bind failed: No such file or directory\"\$" \
 	--listen "unix:$TMPD/none/s.sock" "${RP[@]}"
 : >"$TMPD/plain.file"
 start_fails "a path that is not a socket" "not a socket" --listen "unix:$TMPD/plain.file" "${RP[@]}"
@@ -180,7 +181,7 @@ kill -9 "$(adapter_pid LIVE)"
 wait "$(adapter_pid LIVE)" 2>/dev/null
 check "a killed adapter leaves its socket file behind (the stale case)" yes "$([ -S "$AADDR_LIVE" ] && echo yes)"
 spawn adapter_STALE "$THANOS_FCGI_BIN" --listen "unix:$AADDR_LIVE" "${RP[@]}"
-check "a stale unix socket is replaced" 1 "$(log_count "$TMPD/adapter_STALE.log" '^thanos-fcgi: listening on' 1 $((10 * SLOWDOWN)))"
+check "a stale unix socket is replaced" 1 "$(log_count "$TMPD/adapter_STALE.log" 'level=info caller=main\.c:[0-9]+ msg="listening on' 1 $((10 * SLOWDOWN)))"
 AADDR_STALE=$AADDR_LIVE
 declare -a AENV_STALE=() AARGS_STALE=()
 req STALE GET /thanos /-/echo

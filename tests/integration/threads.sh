@@ -172,7 +172,7 @@ check "SIGTERM: the process ends after them" gone "$(proc_gone "$pid" 3)"
 reap "$pid"
 check "SIGTERM: exit status 0" 0 "$RC"
 check_match "SIGTERM: logged" 'stopping on signal' "$(cat "$TMPD/adapter_TERM.log")"
-check "SIGTERM: no request failed" 0 "$(grep -c 'failed:' "$TMPD/adapter_TERM.log")"
+check "SIGTERM: no request failed" 0 "$(grep -c 'msg="request failed"' "$TMPD/adapter_TERM.log")"
 
 # SIGTERM on --threads 1 with one running request.
 adapter TERM1 --upstream "$UP_MAIN" "${RP[@]}" --threads 1

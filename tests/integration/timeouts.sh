@@ -51,7 +51,7 @@ check_between "first-byte 1s: 504 after about 1 s (ms)" 950 2500 "$MS"
 check_match "first-byte 504: the log names the upstream" "127\\.0\\.0\\.1:$MOCK_main" "$(last_fail FB)"
 check_match "first-byte 504: body says timeout" '[Tt]ime(out|d out)' "$(raw_body "$TMPD/raw")"
 check_match "first-byte 504: one log line with method and path" \
-	'GET /thanos/-/slow\?ms=3000 failed: .*[Tt]ime' "$(grep failed "$TMPD/adapter_FB.log")"
+	'msg="request failed" method=GET path="/thanos/-/slow\?ms=3000" err=".*[Tt]ime' "$(last_fail FB)"
 timed FB GET "/-/slow?ms=300"
 check "first-byte 1s, answer after 0.3 s: 200" 200 "$(raw_status "$TMPD/raw")"
 check "first-byte 1s, answer after 0.3 s: body" slow "$(raw_body "$TMPD/raw")"
@@ -99,7 +99,7 @@ check_between "total 1500ms, streaming: cut after about 1.5 s (ms)" 1450 3000 "$
 got=$(raw_body "$TMPD/raw" | wc -c | tr -d ' ')
 check_between "total 1500ms, streaming: body cut short (bytes of 20000)" 1 15000 "$got"
 check_match "total 1500ms, streaming: logged as a timeout" \
-	'GET /thanos/-/bytes.* failed: .*([Tt]ime|[Tt]imeout)' "$(grep failed "$TMPD/adapter_TOTAL.log" | tail -n 1)"
+	'msg="request failed" method=GET path="/thanos/-/bytes.* err=".*([Tt]ime|[Tt]imeout)' "$(last_fail TOTAL)"
 timed TOTAL GET "/-/slow?ms=500"
 check "total 1500ms, answer in 0.5 s: 200" 200 "$(raw_status "$TMPD/raw")"
 
@@ -111,8 +111,8 @@ check "idle 1s, 2.5 s gap: the answer had started (200)" 200 "$(raw_status "$TMP
 check_between "idle 1s, 2.5 s gap: cut after about 1 s (ms)" 950 2400 "$MS"
 got=$(raw_body "$TMPD/raw" | wc -c | tr -d ' ')
 check_between "idle 1s: body cut short (bytes of 3000)" 1 2999 "$got"
-check_match "idle 1s: logged as an idle timeout" 'GET /thanos/-/bytes.* failed: .*idle' \
-	"$(grep failed "$TMPD/adapter_IDLE.log" | tail -n 1)"
+check_match "idle 1s: logged as an idle timeout" 'msg="request failed" method=GET path="/thanos/-/bytes.* err=".*idle' \
+	"$(last_fail IDLE)"
 # A stream that keeps flowing (a piece every 300 ms, 3 s in all) is not cut.
 req IDLE GET /thanos "/-/bytes?n=10000&chunk=1000&delay_ms=300&chunked=1"
 check_status "idle 1s, a piece every 0.3 s for 3 s" 200

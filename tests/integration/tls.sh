@@ -142,7 +142,7 @@ check_match "wrong CA: text/plain" '^text/plain' "$(rh Content-Type)"
 check "wrong CA: the body is generic" "thanos-fcgi: upstream failed" "$(rbody)"
 check_match "wrong CA: the log names the upstream" "127\\.0\\.0\\.1:$PORT_TLS" "$(last_fail WRONG)"
 check_match "wrong CA: log line names a certificate problem" \
-	"GET /thanos/-/echo.*([Cc]ertificate|issuer)" "$(cat "$TMPD/adapter_WRONG.log")"
+	'method=GET path=/thanos/-/echo err=".*([Cc]ertificate|issuer)' "$(last_fail WRONG)"
 check "wrong CA: nothing reached the mock" "$before" "$(mock_requests main)"
 
 adapter SYS --upstream "$UP_TLS" "${RP[@]}"
