@@ -6,7 +6,9 @@ and [[case]] entries, run in file order.  A case is the request in, what the
 upstream must receive, what the client must get back:
 
   name      what it checks (unique in its file)
-  modes     the modes it runs in (default: every mode, see lab.MODES)
+  modes     the modes it runs in (default: every adapter mode, see
+            lab.MODES, and behind every front server where it applies,
+            see front.py)
   adapter   the adapter it goes to (default "A")
   method, script, path     REQUEST_METHOD, SCRIPT_NAME (default "/thanos")
             and the raw sub-path after it, query included
@@ -77,7 +79,12 @@ def load(directory=CASES_DIR):
 
 
 def modes_of(case):
-    return case.get("modes", list(labmod.MODES))
+    """The case's modes, or every adapter mode and every front server
+    where the case can be said in HTTP (front.applies)."""
+    if "modes" in case:
+        return case["modes"]
+    import front
+    return list(labmod.ADAPTER_MODES) + (list(labmod.FRONT_MODES) if front.applies(case) else [])
 
 
 class Checks:
@@ -150,10 +157,22 @@ def run(lab, mode, case):
                   env, case.get("unset", []), body, timeout=case.get("timeout", 30))
     c = Checks("%s [%s]" % (case["name"], mode))
     got = mock.requests()[seen:] if mock else []
-    check_answer(c, lab, a, mock, case.get("want", {}), r, body, err0, got[-1] if got else {})
+    want = case.get("want", {})
+    if mode in labmod.FRONT_MODES:
+        import front
+        want = merged(want, front.quirks(mode, case))
+    check_answer(c, lab, a, mock, want, r, body, err0, got[-1] if got else {})
     if "upstream" in case:
         check_upstream(c, lab, case["upstream"], got, body)
     return c
+
+
+def merged(want, over):
+    """want with the keys of over replaced (tables merged one level down)."""
+    out = dict(want)
+    for k, v in over.items():
+        out[k] = dict(out.get(k, {}), **v) if isinstance(v, dict) else v
+    return out
 
 
 def check_answer(c, lab, a, mock, want, r, body, err0, rec):

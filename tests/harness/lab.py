@@ -11,6 +11,7 @@ Modes (how the adapter runs and how a request reaches it):
   params  thanos-fcgi --listen 127.0.0.1:PORT with its process-only flags;
           every other setting goes with each request as its THANOS_FCGI_*
           parameter (nginx fastcgi_param)
+  nginx   behind nginx started from deploy/nginx (front.py), over HTTP
 The FastCGI modes are driven by tests/integration/fcgi_client.py, the
 tests' one FastCGI client.
 """
@@ -33,8 +34,10 @@ sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 import fcgi_client  # noqa: E402
 
 MOCK_PY = os.path.join(TOP, "tests", "mock", "thanos_mock.py")
-MODES = ("cgi", "listen", "unix", "spawn", "params")
+ADAPTER_MODES = ("cgi", "listen", "unix", "spawn", "params")
 FASTCGI_MODES = ("listen", "unix", "spawn", "params")
+FRONT_MODES = ("nginx",)  # front.py: behind a real server, over HTTP
+MODES = ADAPTER_MODES + FRONT_MODES
 REQUESTS = [0]  # requests made, for the summary
 
 BASE_CGI = {
@@ -345,7 +348,11 @@ class Lab:
             self.adapters = {}
             self.mode = mode
         if name not in self.adapters:
-            self.adapters[name] = Adapter(self, mode, name, self.adapter_specs[name])
+            if mode in FRONT_MODES:
+                import front
+                self.adapters[name] = front.FrontAdapter(self, mode, name, self.adapter_specs[name])
+            else:
+                self.adapters[name] = Adapter(self, mode, name, self.adapter_specs[name])
         return self.adapters[name]
 
     def expand(self, text):

@@ -23,7 +23,7 @@ def checks(name, mode):
     return casemod.Checks("%s [%s]" % (name, mode))
 
 
-@pytest.mark.parametrize("mode", labmod.MODES)
+@pytest.mark.parametrize("mode", labmod.ADAPTER_MODES)
 def test_short_body(lab, mode):
     """A body shorter than CONTENT_LENGTH (the client stopped sending): the
     adapter does not sit waiting for the upstream, which waits for the rest,
@@ -57,7 +57,7 @@ def test_keepalive(lab, mode):
     conftest.record(mode, c)
 
 
-@pytest.mark.parametrize("mode", labmod.MODES)
+@pytest.mark.parametrize("mode", labmod.ADAPTER_MODES)
 def test_client_gone(lab, mode):
     """A client that goes away once it has 3000 bytes of a slow answer (an
     event, not a kill after a fixed time) aborts the upstream transfer, and
