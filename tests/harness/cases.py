@@ -84,7 +84,7 @@ def modes_of(case):
     if "modes" in case:
         return case["modes"]
     import front
-    return list(labmod.ADAPTER_MODES) + (list(labmod.FRONT_MODES) if front.applies(case) else [])
+    return list(labmod.ADAPTER_MODES) + [m for m in labmod.FRONT_MODES if front.applies_to(m, case)]
 
 
 class Checks:

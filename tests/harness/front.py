@@ -1,9 +1,12 @@
 """front.py: the adapter behind a real front server, started from the exact
 files of deploy/ (only their @PLACEHOLDERS@ filled in), requests over HTTP.
 
-  nginx   deploy/nginx: nginx.conf, thanos-fcgi-upstream.conf,
-          thanos-fcgi-location.conf (mount = the case's SCRIPT_NAME) and
-          thanos-fcgi.conf, fastcgi_pass to thanos-fcgi --listen unix:PATH
+  nginx     deploy/nginx: nginx.conf, thanos-fcgi-upstream.conf,
+            thanos-fcgi-location.conf (mount = the case's SCRIPT_NAME) and
+            thanos-fcgi.conf, fastcgi_pass to thanos-fcgi --listen unix:PATH
+  lighttpd  deploy/lighttpd: lighttpd.conf and 50-thanos-fcgi.conf (mount
+            /thanos): lighttpd spawns the adapter itself (bin-path), its
+            settings in bin-environment, the others after bin-path
 
 A case runs behind a front server when everything it says can be said in
 HTTP (applies()): its CGI variables are request headers (HTTP_*,
@@ -21,13 +24,18 @@ import lab as labmod
 import procs
 
 DEPLOY = os.path.join(labmod.TOP, "deploy")
-FRONTS = ("nginx",)
+FRONTS = ("nginx", "lighttpd")
 CGI_ONLY_WANTS = ("first_line", "first_line_match", "exit_status", "stderr_match")
 
 
 def quirks(mode, case):
     """The want keys the front server `mode` changes for case."""
-    return {"nginx": Nginx}[mode].QUIRKS.get(case["name"], {})
+    return SERVERS[mode].QUIRKS.get(case["name"], {})
+
+
+def applies_to(mode, case):
+    """Whether case can run behind the front server `mode`."""
+    return applies(case) and (SERVERS[mode].mounts_any or case.get("script", "/thanos") == "/thanos")
 
 
 def applies(case):
@@ -65,6 +73,9 @@ def header_name(var):
 class Nginx:
     """nginx from deploy/nginx on a free port, mount `mount`, in front of
     the FastCGI socket `sock`."""
+
+    mounts_any = True  # the mount is a placeholder of the location file
+    spawns = False
 
     # What nginx itself does to a case: {case name: the want keys it
     # changes}, merged over the case's own.
@@ -105,6 +116,57 @@ class Nginx:
         self.proc.stop()
 
 
+class Lighttpd:
+    """lighttpd from deploy/lighttpd on a free port, spawning the adapter
+    with the settings `flags` (mount /thanos, fixed in the snippet)."""
+
+    mounts_any = False
+    spawns = True
+    SNIPPET_ENV = {"--upstream": "UPSTREAM", "--web.route-prefix": "ROUTE_PREFIX",
+                   "--upstream.root-path": "ROOT_PATHS"}
+    QUIRKS = {
+        # lighttpd resolves a ".." right after the mount (decoded, %2f or
+        # not) before it matches the mount: /thanos/.. is not under
+        # /thanos, and lighttpd answers its own 404 (the access log shows
+        # 341 bytes, its page); the upstream is still never reached
+        "bad path /%2e%2e/metrics": {"status": 404},
+        "bad path /..%2f..%2fmetrics": {"status": 404},
+    }
+
+    def __init__(self, lab, name, mount, flags):
+        src = os.path.join(DEPLOY, "lighttpd")
+        d = os.path.join(lab.dir, "lighttpd_%s" % name)
+        os.makedirs(os.path.join(d, "htdocs"), exist_ok=True)
+        self.port = procs.free_port()
+        values = {"ROOT_PATHS": "/metrics,/-/healthy,/-/ready", "ROUTE_PREFIX": "/"}
+        rest = []
+        for f, v in zip(flags[0::2], flags[1::2]):
+            if f in self.SNIPPET_ENV:
+                values[self.SNIPPET_ENV[f]] = v
+            else:
+                rest += [f, v]
+        if any(" " in a for a in rest + [lab.binary]):
+            raise AssertionError("bin-path is split at spaces: %r" % rest)
+        render(os.path.join(src, "50-thanos-fcgi.conf"), os.path.join(d, "mount.conf"),
+               BIN=" ".join([lab.binary] + rest), RUNDIR=d, **values)
+        render(os.path.join(src, "lighttpd.conf"), os.path.join(d, "lighttpd.conf"), PORT=str(self.port),
+               STATEDIR=d, MOUNT_CONF=os.path.join(d, "mount.conf"))
+        conf = os.path.join(d, "lighttpd.conf")
+        t = subprocess.run(["lighttpd", "-tt", "-f", conf], capture_output=True, text=True)
+        if t.returncode:
+            raise AssertionError("lighttpd rejects the config: %s" % (t.stdout + t.stderr)[:300])
+        self.log = os.path.join(d, "lighttpd.log")
+        self.proc = procs.Proc("lighttpd", ["lighttpd", "-D", "-f", conf], self.log,
+                               env=lab.clean_env)
+        procs.wait_for("lighttpd port", lambda: labmod.port_or_dead(self.proc, self.port))
+
+    def stop(self):
+        self.proc.stop()
+
+
+SERVERS = {"nginx": Nginx, "lighttpd": Lighttpd}
+
+
 class FrontAdapter:
     """An adapter (--listen unix:PATH, its settings as flags) behind one
     front server per mount the cases use."""
@@ -113,22 +175,33 @@ class FrontAdapter:
         self.lab = lab
         self.mode = mode
         self.name = name
-        self.inner = labmod.Adapter(lab, "unix", name, dict(spec, settings="flags"))
-        self.log = self.inner.log
+        self.server = SERVERS[mode]
+        self.flags = [lab.expand(f) for f in spec.get("flags", [])]
+        self.inner = None
+        if not self.server.spawns:
+            self.inner = labmod.Adapter(lab, "unix", name, dict(spec, settings="flags"))
         self.fronts = {}
 
     def last_fail(self):
-        return self.inner.last_fail()
+        if self.inner:
+            return self.inner.last_fail()
+        text = "".join(f.proc.log_text() for f in self.fronts.values())
+        lines = [ln for ln in text.splitlines() if " failed: " in ln]
+        return lines[-1] if lines else ""
 
     def front(self, mount):
         if mount not in self.fronts:
-            self.fronts[mount] = Nginx(self.lab, self.name, mount, self.inner.addr)
+            if self.server.spawns:
+                self.fronts[mount] = self.server(self.lab, self.name, mount, self.flags)
+            else:
+                self.fronts[mount] = self.server(self.lab, self.name, mount, self.inner.addr)
         return self.fronts[mount]
 
     def stop(self):
         for f in self.fronts.values():
             f.stop()
-        self.inner.stop()
+        if self.inner:
+            self.inner.stop()
 
     def request(self, method, script, sub, env=(), unset=(), body=None, timeout=30, cut=None,
                 on_first=None):

@@ -11,7 +11,8 @@ Modes (how the adapter runs and how a request reaches it):
   params  thanos-fcgi --listen 127.0.0.1:PORT with its process-only flags;
           every other setting goes with each request as its THANOS_FCGI_*
           parameter (nginx fastcgi_param)
-  nginx   behind nginx started from deploy/nginx (front.py), over HTTP
+  nginx, lighttpd   behind that server, started from deploy/ (front.py),
+          over HTTP
 The FastCGI modes are driven by tests/integration/fcgi_client.py, the
 tests' one FastCGI client.
 """
@@ -36,7 +37,7 @@ import fcgi_client  # noqa: E402
 MOCK_PY = os.path.join(TOP, "tests", "mock", "thanos_mock.py")
 ADAPTER_MODES = ("cgi", "listen", "unix", "spawn", "params")
 FASTCGI_MODES = ("listen", "unix", "spawn", "params")
-FRONT_MODES = ("nginx",)  # front.py: behind a real server, over HTTP
+FRONT_MODES = ("nginx", "lighttpd")  # front.py: behind a real server, over HTTP
 MODES = ADAPTER_MODES + FRONT_MODES
 REQUESTS = [0]  # requests made, for the summary
 
