@@ -78,13 +78,13 @@ def load(directory=CASES_DIR):
     return specs, cases
 
 
-def modes_of(case):
+def modes_of(case, adapters):
     """The case's modes, or every adapter mode and every front server
     where the case can be said in HTTP (front.applies)."""
     if "modes" in case:
         return case["modes"]
     import front
-    return list(labmod.ADAPTER_MODES) + [m for m in labmod.FRONT_MODES if front.applies_to(m, case)]
+    return list(labmod.ADAPTER_MODES) + [m for m in labmod.FRONT_MODES if front.applies_to(m, case, adapters)]
 
 
 class Checks:

@@ -7,6 +7,12 @@ files of deploy/ (only their @PLACEHOLDERS@ filled in), requests over HTTP.
   lighttpd  deploy/lighttpd: lighttpd.conf and 50-thanos-fcgi.conf (mount
             /thanos): lighttpd spawns the adapter itself (bin-path), its
             settings in bin-environment, the others after bin-path
+  apache_fcgid, apache_cgi
+            deploy/apache-fcgid (httpd.conf, thanos-fcgi.conf: mod_fcgid
+            spawns the adapter, FcgidInitialEnv) and deploy/apache-cgi
+            (httpd.conf, thanos-cgi.conf: mod_cgid, SetEnv), mount /thanos;
+            only for adapters whose settings those files carry (upstream,
+            route prefix, root paths)
 
 A case runs behind a front server when everything it says can be said in
 HTTP (applies()): its CGI variables are request headers (HTTP_*,
@@ -14,9 +20,12 @@ CONTENT_TYPE), it removes none, and it checks nothing only a CGI or FastCGI
 client sees (the first line, the exit status, stderr, the Status header).
 """
 
+import grp
 import http.client
 import os
+import pwd
 import re
+import shutil
 import subprocess
 import time
 
@@ -33,9 +42,16 @@ def quirks(mode, case):
     return SERVERS[mode].QUIRKS.get(case["name"], {})
 
 
-def applies_to(mode, case):
-    """Whether case can run behind the front server `mode`."""
-    return applies(case) and (SERVERS[mode].mounts_any or case.get("script", "/thanos") == "/thanos")
+def applies_to(mode, case, adapters):
+    """Whether case can run behind the front server `mode` (adapters: the
+    adapter specs by name)."""
+    srv = SERVERS[mode]
+    if not applies(case):
+        return False
+    if not srv.mounts_any and case.get("script", "/thanos") != "/thanos":
+        return False
+    flags = adapters[case.get("adapter", "A")].get("flags", [])
+    return srv.any_flags or all(f in srv.SNIPPET_ENV for f in flags[0::2])
 
 
 def applies(case):
@@ -75,6 +91,7 @@ class Nginx:
     the FastCGI socket `sock`."""
 
     mounts_any = True  # the mount is a placeholder of the location file
+    any_flags = True   # the adapter is ours: any settings
     spawns = False
 
     # What nginx itself does to a case: {case name: the want keys it
@@ -121,6 +138,7 @@ class Lighttpd:
     with the settings `flags` (mount /thanos, fixed in the snippet)."""
 
     mounts_any = False
+    any_flags = True  # the ones the snippet has no line for go after bin-path
     spawns = True
     SNIPPET_ENV = {"--upstream": "UPSTREAM", "--web.route-prefix": "ROUTE_PREFIX",
                    "--upstream.root-path": "ROOT_PATHS"}
@@ -164,7 +182,73 @@ class Lighttpd:
         self.proc.stop()
 
 
-SERVERS = {"nginx": Nginx, "lighttpd": Lighttpd}
+class Apache:
+    """Apache from deploy/apache-fcgid or deploy/apache-cgi on a free port,
+    mount /thanos, in a state directory of its own with a copy of the
+    program.  Started as root it drops to www-data: the directories are
+    made readable for everyone."""
+
+    mounts_any = False
+    any_flags = False
+    spawns = True
+    SNIPPET_ENV = Lighttpd.SNIPPET_ENV
+    QUIRKS = {
+        # Apache decodes %2e and resolves /thanos/.. before it maps the
+        # URL: not under /thanos, its own 404
+        "bad path /%2e%2e/metrics": {"status": 404},
+        # Apache answers an encoded NUL in the path with its own 404
+        # (ap_unescape_url), before any handler
+        "bad path /a%00b": {"status": 404},
+    }
+    DIRS = {"apache_fcgid": ("apache-fcgid", "thanos-fcgi.conf"),
+            "apache_cgi": ("apache-cgi", "thanos-cgi.conf")}
+
+    def __init__(self, lab, mode, name, flags):
+        sub, snippet = self.DIRS[mode]
+        src = os.path.join(DEPLOY, sub)
+        d = os.path.join(lab.dir, "%s_%s" % (mode, name))
+        for x in ("logs", "run", "fcgid", "htdocs", "bin"):
+            os.makedirs(os.path.join(d, x), exist_ok=True)
+        b = os.path.join(d, "bin", "thanos-fcgi")
+        shutil.copy(lab.binary, b)
+        os.chmod(b, 0o755)
+        user = group = None
+        if os.getuid() == 0:
+            user, group = "www-data", "www-data"
+            shutil.chown(os.path.join(d, "fcgid"), user, group)
+        else:
+            user = pwd.getpwuid(os.getuid()).pw_name
+            group = grp.getgrgid(os.getgid()).gr_name
+        values = {"ROOT_PATHS": "/metrics,/-/healthy,/-/ready", "ROUTE_PREFIX": "/"}
+        for f, v in zip(flags[0::2], flags[1::2]):
+            values[self.SNIPPET_ENV[f]] = v
+        self.port = procs.free_port()
+        render(os.path.join(src, snippet), os.path.join(d, "mount.conf"), BIN=b, **values)
+        conf = os.path.join(d, "httpd.conf")
+        render(os.path.join(src, "httpd.conf"), conf, PORT=str(self.port), DIR=d, USER=user,
+               GROUP=group, MOUNT_CONF=os.path.join(d, "mount.conf"))
+        for root, dirs, files in os.walk(lab.dir):
+            for x in dirs + files:
+                os.chmod(os.path.join(root, x), os.stat(os.path.join(root, x)).st_mode | 0o444 |
+                         (0o111 if x in dirs else 0))
+        os.chmod(lab.dir, 0o755)
+        t = subprocess.run(["apache2", "-t", "-f", conf], capture_output=True, text=True, env=lab.clean_env)
+        if t.returncode:
+            raise AssertionError("apache2 rejects the config: %s" % (t.stdout + t.stderr)[:300])
+        self.log = os.path.join(d, "logs", "error.log")
+        self.proc = procs.Proc(mode, ["apache2", "-f", conf, "-DFOREGROUND"], os.path.join(d, "apache.log"),
+                               env=lab.clean_env)
+        procs.wait_for("%s port" % mode, lambda: labmod.port_or_dead(self.proc, self.port))
+
+    def log_text(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self):
+        self.proc.stop()
+
+
+SERVERS = {"nginx": Nginx, "lighttpd": Lighttpd, "apache_fcgid": Apache, "apache_cgi": Apache}
 
 
 class FrontAdapter:
@@ -185,13 +269,16 @@ class FrontAdapter:
     def last_fail(self):
         if self.inner:
             return self.inner.last_fail()
-        text = "".join(f.proc.log_text() for f in self.fronts.values())
+        text = "".join(f.log_text() if hasattr(f, "log_text") else f.proc.log_text()
+                       for f in self.fronts.values())
         lines = [ln for ln in text.splitlines() if " failed: " in ln]
         return lines[-1] if lines else ""
 
     def front(self, mount):
         if mount not in self.fronts:
-            if self.server.spawns:
+            if self.server is Apache:
+                self.fronts[mount] = Apache(self.lab, self.mode, self.name, self.flags)
+            elif self.server.spawns:
                 self.fronts[mount] = self.server(self.lab, self.name, mount, self.flags)
             else:
                 self.fronts[mount] = self.server(self.lab, self.name, mount, self.inner.addr)

@@ -11,8 +11,8 @@ Modes (how the adapter runs and how a request reaches it):
   params  thanos-fcgi --listen 127.0.0.1:PORT with its process-only flags;
           every other setting goes with each request as its THANOS_FCGI_*
           parameter (nginx fastcgi_param)
-  nginx, lighttpd   behind that server, started from deploy/ (front.py),
-          over HTTP
+  nginx, lighttpd, apache_fcgid, apache_cgi
+          behind that server, started from deploy/ (front.py), over HTTP
 The FastCGI modes are driven by tests/integration/fcgi_client.py, the
 tests' one FastCGI client.
 """
@@ -37,7 +37,8 @@ import fcgi_client  # noqa: E402
 MOCK_PY = os.path.join(TOP, "tests", "mock", "thanos_mock.py")
 ADAPTER_MODES = ("cgi", "listen", "unix", "spawn", "params")
 FASTCGI_MODES = ("listen", "unix", "spawn", "params")
-FRONT_MODES = ("nginx", "lighttpd")  # front.py: behind a real server, over HTTP
+# front.py: behind a real server, over HTTP
+FRONT_MODES = ("nginx", "lighttpd", "apache_fcgid", "apache_cgi")
 MODES = ADAPTER_MODES + FRONT_MODES
 REQUESTS = [0]  # requests made, for the summary
 
@@ -371,11 +372,16 @@ class Lab:
         return VAR.sub(one, text) if isinstance(text, str) else text
 
     def close(self):
-        for a in self.adapters.values():
-            a.stop()
-        for m in self.mocks.values():
-            m.stop()
+        """Stops everything, each one whatever happened to the others."""
+        errors = []
+        for x in list(self.adapters.values()) + list(self.mocks.values()):
+            try:
+                x.stop()
+            except Exception as e:  # stop the rest, then report
+                errors.append("%s: %s" % (x.name, e))
         self.dead.close()
+        if errors:
+            raise AssertionError("stopping: " + "; ".join(errors))
 
 
 def sha256(data):

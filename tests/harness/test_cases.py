@@ -13,7 +13,7 @@ def params():
     out = []
     for mode in labmod.MODES:
         for stem, case in conftest.CASES:
-            if mode in casemod.modes_of(case):
+            if mode in casemod.modes_of(case, conftest.SPECS["adapters"]):
                 out.append(pytest.param(mode, case, id="%s-%s-%s" % (mode, stem, case["name"])))
     return out
 
