@@ -157,21 +157,27 @@ def run(lab, mode, case):
                   env, case.get("unset", []), body, timeout=case.get("timeout", 30))
     c = Checks("%s [%s]" % (case["name"], mode))
     got = mock.requests()[seen:] if mock else []
-    want = case.get("want", {})
+    want, upstream = case.get("want", {}), case.get("upstream")
     if mode in labmod.FRONT_MODES:
         import front
-        want = merged(want, front.quirks(mode, case))
+        q = dict(front.quirks(mode, case))
+        upstream = q.pop("upstream", upstream)
+        want = merged(want, q)
     check_answer(c, lab, a, mock, want, r, body, err0, got[-1] if got else {})
-    if "upstream" in case:
-        check_upstream(c, lab, case["upstream"], got, body)
+    if upstream:
+        check_upstream(c, lab, upstream, got, body)
     return c
 
 
 def merged(want, over):
-    """want with the keys of over replaced (tables merged one level down)."""
+    """want with the keys of over replaced (tables merged one level down;
+    None drops a key)."""
     out = dict(want)
     for k, v in over.items():
-        out[k] = dict(out.get(k, {}), **v) if isinstance(v, dict) else v
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = dict(out.get(k, {}), **v) if isinstance(v, dict) else v
     return out
 
 

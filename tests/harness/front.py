@@ -13,6 +13,10 @@ files of deploy/ (only their @PLACEHOLDERS@ filled in), requests over HTTP.
             (httpd.conf, thanos-cgi.conf: mod_cgid, SetEnv), mount /thanos;
             only for adapters whose settings those files carry (upstream,
             route prefix, root paths)
+  shared_hosting
+            deploy/shared-hosting: httpd.conf, and htdocs/thanos/thanos.cgi
+            with htaccess as its .htaccess (SetEnv, RewriteRule to
+            thanos.cgi/$1), the same adapters
 
 A case runs behind a front server when everything it says can be said in
 HTTP (applies()): its CGI variables are request headers (HTTP_*,
@@ -38,7 +42,8 @@ CGI_ONLY_WANTS = ("first_line", "first_line_match", "exit_status", "stderr_match
 
 
 def quirks(mode, case):
-    """The want keys the front server `mode` changes for case."""
+    """What the front server `mode` changes in case: want keys (None: the
+    check does not apply), and "upstream" for the case's upstream table."""
     return SERVERS[mode].QUIRKS.get(case["name"], {})
 
 
@@ -223,7 +228,7 @@ class Apache:
         for f, v in zip(flags[0::2], flags[1::2]):
             values[self.SNIPPET_ENV[f]] = v
         self.port = procs.free_port()
-        render(os.path.join(src, snippet), os.path.join(d, "mount.conf"), BIN=b, **values)
+        self.mount_files(src, snippet, d, b, values)
         conf = os.path.join(d, "httpd.conf")
         render(os.path.join(src, "httpd.conf"), conf, PORT=str(self.port), DIR=d, USER=user,
                GROUP=group, MOUNT_CONF=os.path.join(d, "mount.conf"))
@@ -240,6 +245,9 @@ class Apache:
                                env=lab.clean_env)
         procs.wait_for("%s port" % mode, lambda: labmod.port_or_dead(self.proc, self.port))
 
+    def mount_files(self, src, snippet, d, b, values):
+        render(os.path.join(src, snippet), os.path.join(d, "mount.conf"), BIN=b, **values)
+
     def log_text(self):
         with open(self.log, "rb") as f:
             return f.read().decode("utf-8", "replace")
@@ -248,7 +256,39 @@ class Apache:
         self.proc.stop()
 
 
-SERVERS = {"nginx": Nginx, "lighttpd": Lighttpd, "apache_fcgid": Apache, "apache_cgi": Apache}
+class SharedHosting(Apache):
+    """deploy/shared-hosting: Apache (mod_cgi, mod_rewrite, AllowOverride
+    All) and the customer's upload, htdocs/thanos/thanos.cgi (the program)
+    with deploy/shared-hosting/htaccess as its .htaccess (SetEnv, and the
+    RewriteRule to thanos.cgi/$1)."""
+
+    DIRS = {"shared_hosting": ("shared-hosting", "htaccess")}
+    QUIRKS = dict(Apache.QUIRKS, **{
+        # AllowEncodedSlashes is server config only, not .htaccess: Apache
+        # answers a %2F in the path with its own 404 (the upstream never
+        # sees the label)
+        "label with %2F": {"status": 404, "json": None},
+        "bad path /..%2f..%2fmetrics": {"status": 404},
+        "bad path /api/v1/label/..%2F..%2F/values": {"status": 404},
+        # Apache resolves the "." before the RewriteRule: the adapter gets
+        # /graph/, a path like any other, and the upstream's 301 comes back
+        "bad path /graph/.": {"status": 301, "upstream": {"requests": 1}},
+        # /thanos is a directory: mod_dir's own 301 to /thanos/ comes first
+        "E=R bare prefix": {"status": 301, "headers": {"Location": "http://www.example/thanos/"}},
+        "R=/ bare prefix": {"status": 301, "headers": {"Location": "http://www.example/thanos/"}},
+    })
+
+    def mount_files(self, src, snippet, d, b, values):
+        site = os.path.join(d, "htdocs", "thanos")
+        os.makedirs(site, exist_ok=True)
+        shutil.copy(b, os.path.join(site, "thanos.cgi"))
+        os.chmod(os.path.join(site, "thanos.cgi"), 0o755)
+        render(os.path.join(src, snippet), os.path.join(site, ".htaccess"), **values)
+        open(os.path.join(d, "mount.conf"), "w").close()
+
+
+SERVERS = {"nginx": Nginx, "lighttpd": Lighttpd, "apache_fcgid": Apache, "apache_cgi": Apache,
+           "shared_hosting": SharedHosting}
 
 
 class FrontAdapter:
@@ -276,8 +316,8 @@ class FrontAdapter:
 
     def front(self, mount):
         if mount not in self.fronts:
-            if self.server is Apache:
-                self.fronts[mount] = Apache(self.lab, self.mode, self.name, self.flags)
+            if issubclass(self.server, Apache):
+                self.fronts[mount] = self.server(self.lab, self.mode, self.name, self.flags)
             elif self.server.spawns:
                 self.fronts[mount] = self.server(self.lab, self.name, mount, self.flags)
             else:

@@ -11,7 +11,7 @@ Modes (how the adapter runs and how a request reaches it):
   params  thanos-fcgi --listen 127.0.0.1:PORT with its process-only flags;
           every other setting goes with each request as its THANOS_FCGI_*
           parameter (nginx fastcgi_param)
-  nginx, lighttpd, apache_fcgid, apache_cgi
+  nginx, lighttpd, apache_fcgid, apache_cgi, shared_hosting
           behind that server, started from deploy/ (front.py), over HTTP
 The FastCGI modes are driven by tests/integration/fcgi_client.py, the
 tests' one FastCGI client.
@@ -38,7 +38,7 @@ MOCK_PY = os.path.join(TOP, "tests", "mock", "thanos_mock.py")
 ADAPTER_MODES = ("cgi", "listen", "unix", "spawn", "params")
 FASTCGI_MODES = ("listen", "unix", "spawn", "params")
 # front.py: behind a real server, over HTTP
-FRONT_MODES = ("nginx", "lighttpd", "apache_fcgid", "apache_cgi")
+FRONT_MODES = ("nginx", "lighttpd", "apache_fcgid", "apache_cgi", "shared_hosting")
 MODES = ADAPTER_MODES + FRONT_MODES
 REQUESTS = [0]  # requests made, for the summary
 
