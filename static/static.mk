@@ -12,7 +12,7 @@ static:
 # check-static: the suites that matter for the release file run against it
 # (THANOS_FCGI_BIN), the shared-hosting one uploading exactly that file
 # (THANOS_FCGI_RELEASE); logs in static-check/.
-STATIC_TESTS = tests/integration/cgi.sh tests/integration/fcgi.sh \
+STATIC_TESTS = tests/harness/run.sh \
 	tests/integration/tls.sh tests/integration/static_chroot.sh \
 	tests/e2e/shared_hosting.sh
 check-static: static

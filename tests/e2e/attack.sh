@@ -5,7 +5,7 @@
 #   lighttpd bin-path (deploy/lighttpd/50-thanos-fcgi.conf),
 #   Apache mod_fcgid (deploy/apache-fcgid/thanos-fcgi.conf),
 #   Apache mod_cgid (deploy/apache-cgi/thanos-cgi.conf),
-# all at /thanos against tests/e2e/fault_upstream.py (route prefix /thanos),
+# all at /thanos against tests/mock/thanos_mock.py --mode fault (route prefix /thanos),
 # which logs the method and target of every request it gets.
 #
 # Each front gets the same cases (front_cases):

@@ -4,7 +4,7 @@
 #
 # nginx with the files of deploy/nginx/ (only the @PLACEHOLDERS@ filled in),
 # mount /thanos, passes requests to thanos-fcgi --listen unix:SOCKET, whose
-# upstream is tests/e2e/fault_upstream.py (route prefix /thanos).  The
+# upstream is tests/mock/thanos_mock.py --mode fault (route prefix /thanos).  The
 # upstream logs, with a time stamp, when a write to the adapter fails: that
 # is when the adapter let go of the transfer.
 #

@@ -42,7 +42,7 @@
 #   need_adapter
 #       fails the test (and finishes it) when $THANOS_FCGI_BIN is not built.
 #   start_fault_upstream ROUTE_PREFIX
-#       tests/e2e/fault_upstream.py --route-prefix ROUTE_PREFIX on a free
+#       tests/mock/thanos_mock.py --mode fault --route-prefix ROUTE_PREFIX on a free
 #       loopback port, logging to $TMPD/up.log.  Sets UP_PORT, UP, UP_ROUTE.
 #   start_socket_adapter ARGS...
 #       thanos-fcgi --listen unix:$TMPD/fcgi.sock ARGS.  Sets SOCK, APID.
@@ -522,13 +522,13 @@ need_adapter() {
 	[ -x "$THANOS_FCGI_BIN" ] || { fail "thanos-fcgi not built: $THANOS_FCGI_BIN"; finish; }
 }
 
-# start_fault_upstream ROUTE_PREFIX: fault_upstream.py as "up" (log in
+# start_fault_upstream ROUTE_PREFIX: thanos_mock.py --mode fault as "up" (log in
 # $TMPD/up.log) on a free loopback port.  Sets UP_PORT, UP and UP_ROUTE.
 start_fault_upstream() {
 	UP_ROUTE=$1
 	UP_PORT=$(free_port)
 	UP="http://127.0.0.1:$UP_PORT"
-	spawn up python3 "$top_srcdir/tests/e2e/fault_upstream.py" --listen "127.0.0.1:$UP_PORT" --route-prefix "$UP_ROUTE"
+	spawn up python3 "$top_srcdir/tests/mock/thanos_mock.py" --mode fault --listen "127.0.0.1:$UP_PORT" --route-prefix "$UP_ROUTE"
 	wait_port "$UP_PORT" 10 || fail "fault upstream did not start"
 }
 

@@ -3,8 +3,8 @@
 #
 # nginx with the files of deploy/nginx/ (only the @PLACEHOLDERS@ filled in)
 # passes requests to thanos-fcgi --listen unix:SOCKET, mount /thanos, upstream
-# tests/e2e/fault_upstream.py (route prefix /thanos), which logs the target of
-# every request it gets.  A second fault_upstream.py --trap listens on another
+# tests/mock/thanos_mock.py --mode fault (route prefix /thanos), which logs the target of
+# every request it gets.  A second mock, --mode trap, listens on another
 # loopback port that every hostile request names as its "host": it must never
 # see a connection.  The adapter runs with small limits (URI 2 KiB, headers
 # 4 KiB, body 1 MiB), below nginx's own (8k header buffers, 1m bodies).
@@ -26,7 +26,7 @@ need_adapter
 
 start_fault_upstream /thanos
 TRAP_PORT=$(free_port)
-spawn trap python3 "$top_srcdir/tests/e2e/fault_upstream.py" --listen "127.0.0.1:$TRAP_PORT" --trap
+spawn trap python3 "$top_srcdir/tests/mock/thanos_mock.py" --mode trap --listen "127.0.0.1:$TRAP_PORT"
 wait_port "$TRAP_PORT" 10 || fail "trap listener did not start"
 TRAP="127.0.0.1:$TRAP_PORT"
 # wait_port's probe is the trap's one connection so far (logged on its own time).

@@ -4,7 +4,7 @@
 #
 # nginx with the files of deploy/nginx/ (only the @PLACEHOLDERS@ filled in),
 # mount /thanos, passes requests to thanos-fcgi --listen unix:SOCKET, whose
-# upstream is tests/e2e/fault_upstream.py under the route prefix /up (so the
+# upstream is tests/mock/thanos_mock.py --mode fault under the route prefix /up (so the
 # Location rewrite /up -> /thanos is in play too).  A second nginx uses
 # thanos-fcgi-location-params.conf to send the same adapter to a closed port.
 #

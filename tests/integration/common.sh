@@ -29,13 +29,10 @@
 #                                first body byte, to the end) to $RESP_TIMING;
 #                                REQ_TIMEOUT=S sends SIGTERM after S seconds
 #                                (SIGKILL $REQ_KILL seconds later: 2, more
-#                                under valgrind);
-#                                REQ_CUT=N reads N bytes of the answer and
-#                                closes the pipe (a client that goes away).
+#                                under valgrind).
 # After req: $RESP_FIRST (first line), $RESP_CODE (code of a first
 # "Status:" line, else ""), $RESP_HEAD and $RESP_BODY (files), and
 #   rh NAME          first value of response header NAME
-#   rh_count NAME    how many NAME header lines the response has
 #   rbody            the body as text
 #   echo_h NAME      request header NAME as the mock's /-/echo saw it,
 #                    "<absent>" when it did not arrive
@@ -174,8 +171,6 @@ split_flags() {
 # adapter NAME [VAR=VAL...] FLAG VALUE...: see the header comment.
 # FastCGI adapters start without THANOS_FCGI_BIN (lib.sh exports it): the
 # binary refuses unknown THANOS_FCGI_* names in its environment.
-# In cgi mode with CGI_SETTINGS=flags, the flags go on the command line
-# instead of into THANOS_FCGI_* variables.
 adapter() {
 	local name=$1
 	shift
@@ -189,14 +184,10 @@ adapter() {
 	[ ${#FLAG_ENV[@]} -gt 0 ] || flag_table
 	case $MODE in
 	cgi)
-		if [ "${CGI_SETTINGS:-env}" = flags ]; then
-			aargs=("${flags[@]}")
-		else
-			while [ $# -ge 2 ]; do
-				aenv+=("$(flag_env "$1")=$2")
-				shift 2
-			done
-		fi
+		while [ $# -ge 2 ]; do
+			aenv+=("$(flag_env "$1")=$2")
+			shift 2
+		done
 		;;
 	listen | params)
 		local port
@@ -288,14 +279,8 @@ req() {
 		cmd=(env -i "${envl[@]}" "$PY" "$FCGI_CLIENT" "$addr")
 		errlog=$TMPD/fcgi-client.log
 	fi
-	if [ -n "${REQ_CUT:-}" ]; then
-		"${wrap[@]}" timeout -k "$REQ_KILL" "$REQ_TIMEOUT" "${cmd[@]}" <"$in" 2>>"$errlog" |
-			head -c "$REQ_CUT" >"$RESP_RAW"
-		RESP_RC=${PIPESTATUS[0]}
-	else
-		"${wrap[@]}" timeout -k "$REQ_KILL" "$REQ_TIMEOUT" "${cmd[@]}" <"$in" >"$RESP_RAW" 2>>"$errlog"
-		RESP_RC=$?
-	fi
+	"${wrap[@]}" timeout -k "$REQ_KILL" "$REQ_TIMEOUT" "${cmd[@]}" <"$in" >"$RESP_RAW" 2>>"$errlog"
+	RESP_RC=$?
 	"$PY" "$PYHELP" split "$RESP_RAW" "$RESP_HEAD" "$RESP_BODY"
 	RESP_FIRST=$(head -n 1 "$RESP_HEAD")
 	RESP_CODE=""
@@ -318,7 +303,6 @@ rh_all() {
 			v = substr($0, i + 1); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v); print v } }' "$RESP_HEAD"
 }
 rh() { rh_all "$1" | head -n 1; }
-rh_count() { rh_all "$1" | wc -l | tr -d ' '; }
 rbody() { cat "$RESP_BODY"; }
 rbody_size() { wc -c <"$RESP_BODY" | tr -d ' '; }
 rbody_sha() { sha256sum <"$RESP_BODY" | cut -d' ' -f1; }
@@ -327,11 +311,6 @@ jget() { "$PY" "$PYHELP" json "$RESP_BODY" "$1"; }
 
 # check_status DESC CODE: the response starts with "Status: CODE".
 check_status() { check_match "$1: Status: $2 first" "^Status: $2( |\$)" "$RESP_FIRST"; }
-
-# check_file DESC WANT_FILE GOT_FILE: byte-for-byte equal files.
-check_file() {
-	if cmp -s "$2" "$3"; then pass "$1"; else fail "$1: $(basename "$3") differs from $(basename "$2") ($(wc -c <"$3") vs $(wc -c <"$2") bytes)"; fi
-}
 
 # direct URL [CURL ARGS...]: asks the mock directly; body in $TMPD/direct.body.
 direct() {

@@ -27,14 +27,17 @@ Python 3 stdlib only.  Each subcommand runs until SIGTERM and logs to stderr.
 """
 
 import argparse
+import os
 import select
 import signal
 import socket
 import ssl
-import struct
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fcgi_client  # noqa: E402  (the tests' one FastCGI client)
 
 
 def log(msg):
@@ -134,52 +137,18 @@ def blackhole(opts):
     signal.pause()
 
 
-def fcgi_record(rtype, rid, content):
-    pad = (8 - len(content) % 8) % 8
-    return struct.pack(">BBHHBx", 1, rtype, rid, len(content), pad) + content + b"\0" * pad
-
-
-def fcgi_pairs(params):
-    out = b""
-    for k, v in params.items():
-        k, v = k.encode(), v.encode()
-        for n in (len(k), len(v)):
-            out += struct.pack(">B", n) if n < 128 else struct.pack(">I", n | 0x80000000)
-        out += k + v
-    return out
-
-
-def recv_exact(sock, n):
-    data = b""
-    while len(data) < n:
-        got = sock.recv(n - len(data))
-        if not got:
-            raise ConnectionError("connection closed by the FastCGI server")
-        data += got
-    return data
-
-
 def fcgi_keep(opts):
-    sock = socket.create_connection(hostport(opts.connect), timeout=opts.timeout)
+    sock = fcgi_client.connect(opts.connect, timeout=opts.timeout)
     for _ in range(opts.requests):
-        rid = 1  # as nginx: one request at a time, always id 1
         params = {
             "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_PROTOCOL": "HTTP/1.1",
             "REQUEST_METHOD": "GET", "SCRIPT_NAME": "/thanos",
             "REQUEST_URI": "/thanos" + opts.path, "QUERY_STRING": "",
             "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "www.example",
         }
-        sock.sendall(fcgi_record(1, rid, struct.pack(">HB5x", 1, 1))  # RESPONDER, KEEP_CONN
-                     + fcgi_record(4, rid, fcgi_pairs(params)) + fcgi_record(4, rid, b"")
-                     + fcgi_record(5, rid, b""))
-        out = b""
-        while True:
-            _, rtype, _, clen, pad = struct.unpack(">BBHHBx", recv_exact(sock, 8))
-            content = recv_exact(sock, clen + pad)[:clen]
-            if rtype == 6:
-                out += content
-            elif rtype == 3:
-                break
+        # as nginx: one request at a time, always id 1, FCGI_KEEP_CONN
+        fcgi_client.send_request(sock, params, keep_conn=True)
+        out = b"".join(c for t, c in fcgi_client.read_records(sock) if t == fcgi_client.STDOUT)
         first = out.split(b"\r\n", 1)[0].decode("latin-1")
         code = first.split()[1] if first.startswith("Status:") else "none"
         print("status %s" % code, flush=True)

@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/common.sh"
 . "$top_srcdir/tests/integration/upstream_common.sh"
-need cgi-fcgi spawn-fcgi
+need spawn-fcgi
 [ -x "$THANOS_FCGI_BIN" ] || { fail "no binary at $THANOS_FCGI_BIN"; finish; }
 MODE=listen
 RP=(--web.route-prefix /thanos)

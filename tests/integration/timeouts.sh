@@ -11,7 +11,6 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/common.sh"
 . "$top_srcdir/tests/integration/upstream_common.sh"
-need cgi-fcgi
 [ -x "$THANOS_FCGI_BIN" ] || { fail "no binary at $THANOS_FCGI_BIN"; finish; }
 NETH="$top_srcdir/tests/integration/net_helpers.py"
 MODE=${SETTINGS_MODE:-listen} # params: tests/integration/*_params.sh

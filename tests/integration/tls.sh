@@ -18,7 +18,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/common.sh"
 . "$top_srcdir/tests/integration/upstream_common.sh"
-need cgi-fcgi nginx lighttpd openssl
+need nginx lighttpd openssl
 [ -x "$THANOS_FCGI_BIN" ] || { fail "no binary at $THANOS_FCGI_BIN"; finish; }
 NETH="$top_srcdir/tests/integration/net_helpers.py"
 MODE=listen

@@ -2,9 +2,10 @@
 # timeouts.sh and threads.sh (sourced after tests/lib.sh and common.sh).
 #
 #   raw_req ADDR METHOD SUBPATH [VAR=VAL...] >FILE
-#       one FastCGI request to ADDR by cgi-fcgi alone, SCRIPT_NAME /thanos,
-#       the raw answer on stdout.  No python on the way (common.sh's req
-#       runs python several times), so elapsed times measure the adapter.
+#       one FastCGI request to ADDR by fcgi_client.py alone, SCRIPT_NAME
+#       /thanos, the raw answer on stdout.  One python start on the way
+#       (common.sh's req runs python several times), so elapsed times
+#       measure the adapter.
 #       SUBPATH must need no percent-decoding.  REQ_BODY=FILE sends a body.
 #       An adapter started in params mode gets its settings with it.
 #   raw_status FILE      the code of FILE's first "Status:" line, or ""
@@ -35,7 +36,7 @@ raw_req() {
 		SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD="$m" SCRIPT_NAME=/thanos \
 		REQUEST_URI="/thanos$sub" PATH_INFO="$path" QUERY_STRING="$q" \
 		REMOTE_ADDR=127.0.0.1 HTTP_HOST=www.example "${extra[@]}" "$@" \
-		cgi-fcgi -bind -connect "$addr" <"$in" 2>>"$TMPD/cgi-fcgi.log"
+		"$PY" "$FCGI_CLIENT" "$addr" <"$in" 2>>"$TMPD/fcgi-client.log"
 }
 
 raw_status() { sed -n '1s/^Status: \([0-9][0-9][0-9]\).*/\1/p' "$1" | tr -d '\r'; }

@@ -11,7 +11,20 @@ Usage:
   thanos_mock.py --listen 127.0.0.1:PORT | --listen unix:/path
                  [--route-prefix /thanos] [--external-prefix /pub]
                  [--prefix-header X-Forwarded-Prefix]
-                 [--mode normal|hang|garbage|reset|bighead]
+                 [--mode normal|hang|garbage|reset|bighead] [--record FILE]
+  thanos_mock.py --mode fault --listen 127.0.0.1:PORT [--route-prefix /thanos] [--quiet]
+  thanos_mock.py --mode trap --listen 127.0.0.1:PORT
+
+Modes: normal (below); hang (never answers), garbage (bytes that are not
+HTTP), reset (a TCP RST after the request), bighead (4 MiB of headers), each
+for every request; fault: the raw-socket fault engine of faults.py (its own
+endpoints R/ok, R/hang, R/hdr?case=..., its own "fault: TS ..." log lines;
+route prefix /thanos unless given); trap: every connection logged ("trap:
+...") and closed, for a port nothing should ever connect to.
+
+--record FILE: every request, as it arrived, one JSON line appended to FILE
+before it is answered: conn, method, target, headers ([name, value] in
+order), body_len, body_sha256 (what the upstream received, for tests/harness).
 
 Endpoints (R = normalised route prefix, "" for none):
   GET /                      302 Location R/graph
@@ -234,6 +247,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return False
         self.read_body()
         self.server.stats.count_request()
+        self.record()
         log('conn %d "%s" (mode %s)' % (self.conn_id, self.requestline, self.server.opts.mode))
         return True
 
@@ -390,9 +404,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # ---- dispatch ---------------------------------------------------------
 
+    def record(self):
+        """Appends this request to the --record file, if any."""
+        if self.server.record is None:
+            return
+        line = json.dumps({
+            "conn": self.conn_id, "method": self.command, "target": self.path,
+            "headers": [[n, v] for n, v in self.headers.items()],
+            "body_len": self.body_len, "body_sha256": self.body_sha256,
+        }) + "\n"
+        with _log_lock:
+            self.server.record.write(line)
+            self.server.record.flush()
+
     def do_any(self):
         self.read_body()
         self.server.stats.count_request()
+        self.record()
         raw = self.path
         path, _, query = raw.partition("?")
         self.raw_path = path
@@ -650,6 +678,7 @@ class MockMixin:
         self.route_prefix = normalize_prefix(opts.route_prefix)
         self.stats = Stats()
         self.stopping = threading.Event()
+        self.record = open(opts.record, "a") if opts.record else None
 
 
 class TCPServer(MockMixin, http.server.ThreadingHTTPServer):
@@ -691,13 +720,22 @@ def make_server(opts):
 def main():
     ap = argparse.ArgumentParser(description="mock Thanos Query for thanos-fcgi tests")
     ap.add_argument("--listen", required=True, help="HOST:PORT or unix:/path")
-    ap.add_argument("--route-prefix", default="", help="like --web.route-prefix")
+    ap.add_argument("--route-prefix", default=None, help="like --web.route-prefix")
     ap.add_argument("--external-prefix", default=None, help="like --web.external-prefix")
     ap.add_argument("--prefix-header", default="", help="like --web.prefix-header")
     ap.add_argument("--mode", default="normal",
-                    choices=("normal", "hang", "garbage", "reset", "bighead"))
+                    choices=("normal", "hang", "garbage", "reset", "bighead", "fault", "trap"))
+    ap.add_argument("--record", default=None, help="append every request as JSON to FILE")
+    ap.add_argument("--quiet", action="store_true", help="fault mode: no per-request lines")
     opts = ap.parse_args()
 
+    if opts.mode in ("fault", "trap"):
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import faults
+        route = "/thanos" if opts.route_prefix is None else opts.route_prefix
+        return faults.serve(opts.listen, route, quiet=opts.quiet, trap=opts.mode == "trap")
+    if opts.route_prefix is None:
+        opts.route_prefix = ""
     srv = make_server(opts)
 
     def stop(signum, frame):

@@ -1,12 +1,11 @@
-#!/usr/bin/env python3
-"""fault_upstream.py: a small fault-injecting HTTP/1.1 upstream for the
-hardening tests (tests/e2e/hostile.sh, upstream_faults.sh, client_faults.sh,
-tests/soak).  Python 3 stdlib only, raw sockets: it sends exactly the bytes
-each case needs, broken ones included.
+"""faults.py: the raw-socket engine of the mock upstream (thanos_mock.py
+--mode fault and --mode trap), for the hardening tests (tests/e2e/hostile.sh,
+upstream_faults.sh, client_faults.sh, tests/soak).  Python 3 stdlib only,
+raw sockets: it sends exactly the bytes each case needs, broken ones
+included.  Not run by itself:
 
-Usage:
-  fault_upstream.py --listen 127.0.0.1:PORT [--route-prefix /thanos] [--quiet]
-  fault_upstream.py --listen 127.0.0.1:PORT --trap
+  thanos_mock.py --mode fault --listen 127.0.0.1:PORT [--route-prefix /thanos] [--quiet]
+  thanos_mock.py --mode trap --listen 127.0.0.1:PORT
 
 Every event goes to stderr, one line each, with a wall-clock time stamp
 (seconds since the epoch) so that the tests can compare it with their own:
@@ -17,7 +16,7 @@ Every event goes to stderr, one line each, with a wall-clock time stamp
 The request target is logged with Python's repr escapes inside the quotes
 (a CR shows as \\r), so a control character can never forge a log line.
 --quiet leaves out the per-request and open/close lines (the soak).
---trap: every connection is logged ("trap: ... connection") and closed;
+--mode trap: every connection is logged ("trap: ... connection") and closed;
 the tests run one where nothing should ever connect.
 
 Endpoints, under the route prefix R (default /thanos); anything else is a 404
@@ -513,21 +512,13 @@ class Server:
             threading.Thread(target=c.run, daemon=True).start()
 
 
-def main():
+def serve(listen, route_prefix, quiet=False, trap=False):
+    """Runs the fault engine on HOST:PORT until the process is stopped."""
     global QUIET
-    ap = argparse.ArgumentParser(description="fault-injecting upstream for the hardening tests")
-    ap.add_argument("--listen", required=True, help="HOST:PORT")
-    ap.add_argument("--route-prefix", default="/thanos")
-    ap.add_argument("--quiet", action="store_true", help="no per-request lines")
-    ap.add_argument("--trap", action="store_true", help="log and close every connection")
-    opts = ap.parse_args()
-    QUIET = opts.quiet
+    QUIET = quiet
+    opts = argparse.Namespace(listen=listen, route_prefix=route_prefix, trap=trap)
     try:
         Server(opts).serve()
     except KeyboardInterrupt:
         pass
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

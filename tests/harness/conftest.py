@@ -1,0 +1,82 @@
+"""conftest.py: the harness's fixtures (see tests/README).
+
+  lab       the session's lab.Lab: mocks and adapters of tests/cases/*.toml,
+            in a directory kept when something failed
+  tally     checks counted per mode, printed at the end
+Run by tests/harness/run.sh (make check), which takes pytest's arguments:
+  tests/harness/run.sh -k 'cgi and redirects'
+"""
+
+import collections
+import os
+import shutil
+import sys
+import tempfile
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cases as casemod  # noqa: E402
+import lab as labmod  # noqa: E402
+
+SPECS, CASES = casemod.load()
+TALLY = collections.Counter()
+FAILED = []
+
+
+def binary():
+    b = os.environ.get("THANOS_FCGI_BIN") or os.path.join(labmod.TOP, "build", "src", "thanos-fcgi")
+    if not os.access(b, os.X_OK):
+        pytest.exit("no binary at %s (set THANOS_FCGI_BIN)" % b, 2)
+    return b
+
+
+@pytest.fixture(scope="session")
+def lab():
+    d = tempfile.mkdtemp(prefix="thanos-fcgi-harness.")
+    the_lab = labmod.Lab(d, binary(), SPECS)
+    yield the_lab
+    the_lab.close()
+    if FAILED or os.environ.get("KEEP_TMP"):
+        sys.stderr.write("\n# logs kept in %s\n" % d)
+    else:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def tally():
+    return TALLY
+
+
+def record(mode, checks):
+    """Counts a Checks and fails the test with every failed check."""
+    TALLY[mode] += checks.count
+    if checks.failed:
+        FAILED.append(checks.label)
+        pytest.fail("%s:\n  %s" % (checks.label, "\n  ".join(checks.failed)), pytrace=False)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mode after mode, whatever the file: an adapter starts once a mode.
+    HARNESS_MODES=cgi,listen keeps only those modes (tests/memcheck,
+    make check-static)."""
+    def mode_of(item):
+        return getattr(item, "callspec", None) and item.callspec.params.get("mode")
+    only = [m for m in os.environ.get("HARNESS_MODES", "").split(",") if m]
+    if only:
+        dropped = [i for i in items if mode_of(i) not in only]
+        items[:] = [i for i in items if mode_of(i) in only]
+        config.hook.pytest_deselected(items=dropped)
+    items.sort(key=lambda i: labmod.MODES.index(mode_of(i)) if mode_of(i) in labmod.MODES else 99)
+
+
+def pytest_runtest_makereport(item, call):
+    if call.excinfo is not None and call.when == "call":
+        FAILED.append(item.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter):
+    total = sum(TALLY.values())
+    per = ", ".join("%s %d" % (m, TALLY[m]) for m in labmod.MODES if TALLY[m])
+    terminalreporter.write_line("# %d checks: %s" % (total, per))
+    terminalreporter.write_line("# %d requests" % labmod.REQUESTS[0])

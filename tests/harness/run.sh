@@ -1,0 +1,36 @@
+#!/bin/sh
+# tests/harness/run.sh: the behaviour cases (tests/cases/*.toml) and the
+# adapter's flows (test_flows.py), in every mode and behind every front
+# server, through pytest: Debian's python3-pytest, so Debian's interpreter,
+# whatever python3 comes first on PATH.  make check runs it; its exit status
+# is pytest's.  Arguments go to pytest, in tests/harness:
+#   run.sh -k 'cgi and redirects'     run.sh test_flows.py
+# Without arguments or HARNESS_MODES, the adapter's own modes and the front
+# servers run side by side, as two pytest processes (they mostly wait on
+# the mock's delays); either failing fails the run.
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+export top_srcdir
+# no __pycache__ in the source tree (read-only under distcheck)
+PYTHONDONTWRITEBYTECODE=1
+export PYTHONDONTWRITEBYTECODE
+PY=/usr/bin/python3
+"$PY" -c 'import pytest' 2>/dev/null || { echo "not ok - $PY has no pytest (tests/install-deps installs python3-pytest)"; exit 1; }
+cd "$top_srcdir/tests/harness" || exit 1
+if [ $# -gt 0 ] || [ -n "${HARNESS_MODES:-}" ]; then
+	exec "$PY" -m pytest -q -p no:cacheprovider "$@"
+fi
+out=$(mktemp -d "${TMPDIR:-/tmp}/thanos-fcgi-run.XXXXXX") || exit 1
+HARNESS_MODES=cgi,listen,unix,spawn,params "$PY" -m pytest -q -p no:cacheprovider >"$out/adapter" 2>&1 &
+a=$!
+HARNESS_MODES=nginx,lighttpd,apache_fcgid,apache_cgi,shared_hosting "$PY" -m pytest -q -p no:cacheprovider >"$out/front" 2>&1 &
+f=$!
+wait "$a"
+ra=$?
+wait "$f"
+rf=$?
+echo "# the adapter's modes (exit $ra)"
+cat "$out/adapter"
+echo "# behind the front servers (exit $rf)"
+cat "$out/front"
+rm -rf "$out"
+[ "$ra" = 0 ] && [ "$rf" = 0 ]
