@@ -311,8 +311,7 @@ class FrontAdapter:
             return self.inner.last_fail()
         text = "".join(f.log_text() if hasattr(f, "log_text") else f.proc.log_text()
                        for f in self.fronts.values())
-        lines = [ln for ln in text.splitlines() if " failed: " in ln]
-        return lines[-1] if lines else ""
+        return labmod.last_fail_line(text)
 
     def front(self, mount):
         if mount not in self.fronts:

@@ -54,6 +54,13 @@ BASE_CGI = {
 VAR = re.compile(r"\$\{(\w+)(?::([\w.-]+))?\}")
 
 
+
+def last_fail_line(text):
+    """The last logfmt line of a failed request (msg="request failed") in
+    text, or ""."""
+    lines = [ln for ln in text.splitlines() if 'msg="request failed"' in ln]
+    return lines[-1] if lines else ""
+
 class Response:
     """What the client got: the raw bytes split at the end of the header
     block, the exit (CGI) or application status, and when the first body
@@ -206,11 +213,10 @@ class Adapter:
             self.proc.stop()
 
     def last_fail(self):
-        """The last '... failed: ...' line the adapter logged."""
+        """The last failed request's line the adapter logged."""
         log = self.lab.cgi_log if self.mode == "cgi" else self.log
         with open(log, "rb") as f:
-            lines = [ln for ln in f.read().decode("utf-8", "replace").splitlines() if " failed: " in ln]
-        return lines[-1] if lines else ""
+            return last_fail_line(f.read().decode("utf-8", "replace"))
 
     def cgi_vars(self, method, script, sub, env=(), unset=(), body=None):
         """The CGI variables of one request, as a web server sets them:
