@@ -41,6 +41,8 @@ struct conf {
 	long backlog;                /* listen(2) backlog for --listen */
 	int64_t shutdown_grace_ms;   /* SIGTERM: wait this long for requests */
 	int log_level;               /* enum log_level */
+	const char *metrics_path;    /* sub-path T of our metrics, "" off */
+	const char *metrics_file;    /* shared counters file, NULL: our memory */
 	/* timeouts, milliseconds, 0 = none */
 	int64_t timeout_connect_ms;
 	int64_t timeout_first_byte_ms;

@@ -24,6 +24,7 @@
 #include "fcgi.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "tenant.h"
 #include "upstream.h"
 
@@ -162,8 +163,14 @@ int main(int argc, char **argv)
 		start_failed(cgi && c.listen == NULL, err);
 		goto out_curl;
 	}
+	if (metrics_init(&c, &pool, err, sizeof(err)) != 0) {
+		start_failed(cgi && c.listen == NULL, err);
+		goto out_pool;
+	}
 	upstream_log_config(&c);
 	rc = serve(&c, &pool, cgi);
+	metrics_close();
+out_pool:
 	upstream_pool_free(&pool);
 out_curl:
 	curl_global_cleanup();

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "gate.h"
 #include "method.h"
+#include "metrics.h"
 #include "pct.h"
 #include "prefix.h"
 #include "relay_int.h"
@@ -524,6 +525,7 @@ static void answer(struct xfer *x, enum tf_status s)
 	struct outcome o;
 
 	outcome_fill(x, s, &o);
+	metrics_record(&o);
 	if (s == TF_CLIENT_GONE) {
 		log_msg(LOG_INFO, "%s %s: client closed the connection", o.method, o.name);
 	} else if (s != TF_OK) {
@@ -533,6 +535,21 @@ static void answer(struct xfer *x, enum tf_status s)
 		else if (x->io->abort != NULL)
 			x->io->abort(x->io->ctx);
 	}
+}
+
+/* The adapter's own answer at --web.metrics-path (metrics.h): never
+ * forwarded, not counted, not logged. */
+static enum tf_status own_metrics(struct xfer *x)
+{
+	struct buf page;
+	enum tf_status s = TF_CLIENT_GONE;
+
+	buf_init(&page, METRICS_PAGE_MAX);
+	if (metrics_page(x->rq->method, &page) == 0 &&
+	    x->io->write(x->io->ctx, page.ptr, page.len) == 0 && x->io->flush(x->io->ctx) == 0)
+		s = TF_OK;
+	buf_free(&page);
+	return s;
 }
 
 enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
@@ -556,6 +573,7 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 	x.body_len = -1;
 	x.req_start_ms = clock_now_ms();
 	x.first_ms = -1;
+	metrics_start();
 	buf_reset(&w->msg);
 	x.head = strcmp(rq->method, "HEAD") == 0;
 	if (w->routes != NULL)
@@ -573,9 +591,13 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 	} else {
 		s = plan(&x);
 	}
-	if (s == TF_OK)
-		s = try_replicas(&x, pool);
-	answer(&x, s);
+	if (s == TF_OK && metrics_is_path(x.c, buf_str(&w->t))) {
+		s = own_metrics(&x);
+	} else {
+		if (s == TF_OK)
+			s = try_replicas(&x, pool);
+		answer(&x, s);
+	}
 	if (rk == ROUTE_OWN)
 		route_release(&own);
 	return s;
