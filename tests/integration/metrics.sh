@@ -23,12 +23,17 @@ series() { awk -v s="$1" 'index($0, s " ") == 1 { print substr($0, length(s) + 2
 # total NAME: the sum over every series of NAME (labels or none).
 total() { awk -v n="$1" '$1 == n || index($1, n "{") == 1 { t += $2 } END { print t + 0 }' "$RESP_BODY"; }
 
+# How many requests for the metrics path (its query aside) the mock saw.
+metrics_forwarded() {
+	grep -cE '^mock: conn [0-9]+ "[A-Z]+ /thanos/-/thanos-fcgi/metrics(\?[^ ]*)? HTTP' \
+		"$TMPD/mock_main.log"
+}
+
 # The sequence; OUT_BYTES sums the body bytes the upstream's answers
 # carried to the client (the adapter's own error pages are not counted).
 OUT_BYTES=0
 forwarded() { OUT_BYTES=$((OUT_BYTES + $(rbody_size))); }
 sequence() {
-	local before
 	OUT_BYTES=0
 	req A GET /thanos "/api/v1/query?query=up"
 	check_status "200 query" 200
@@ -49,6 +54,15 @@ sequence() {
 	forwarded
 	req D GET /thanos "/api/v1/query?query=up"
 	check_status "refused upstream" 502
+	req A POST /thanos "$MP" CONTENT_LENGTH=0
+	check_status "POST to the metrics path" 405
+	check "POST to the metrics path: Allow" "GET, HEAD" "$(rh Allow)"
+	req A HEAD /thanos "$MP"
+	check_status "HEAD of the metrics path" 200
+	check "HEAD of the metrics path: no body" 0 "$(rbody_size)"
+	check_match "HEAD of the metrics path: a length" '^[0-9]{3,}$' "$(rh Content-Length)"
+	check "the metrics path never reached the upstream" 0 "$(metrics_forwarded)"
+	# last: the mock logs this request when its sleep ends, later
 	req A GET /thanos "/-/slow?ms=$((3000 * SLOWDOWN))"
 	check_status "first-byte timeout" 504
 	req A PROPFIND /thanos /nope
@@ -57,15 +71,6 @@ sequence() {
 	req A GET /thanos "$MP/x"
 	check_status "under the metrics path: forwarded (the mock's 404)" 404
 	forwarded
-	before=$(mock_requests main)
-	req A POST /thanos "$MP" CONTENT_LENGTH=0
-	check_status "POST to the metrics path" 405
-	check "POST to the metrics path: Allow" "GET, HEAD" "$(rh Allow)"
-	req A HEAD /thanos "$MP"
-	check_status "HEAD of the metrics path" 200
-	check "HEAD of the metrics path: no body" 0 "$(rbody_size)"
-	check_match "HEAD of the metrics path: a length" '^[0-9]{3,}$' "$(rh Content-Length)"
-	check "the metrics path never reached the upstream" "$before" "$(mock_requests main)"
 }
 
 check_scrape() { # PROCESSES
@@ -102,6 +107,7 @@ check_scrape() { # PROCESSES
 	check "scrape through the other process: the same count" 10 "$(total thanos_fcgi_requests_total)"
 	check "scrape through the other: the dead replica is down" 0 \
 		"$(series "thanos_fcgi_upstream_up{upstream=\"$UP_DEAD\"}")"
+	check "the scrapes never reached the upstream" 0 "$(metrics_forwarded)"
 }
 
 for MODE in cgi listen; do
@@ -125,6 +131,7 @@ check "own memory: one process" 1 "$(series thanos_fcgi_processes)"
 adapter OFF --upstream "$UP_MAIN" --web.route-prefix /thanos
 req OFF GET /thanos "$MP"
 check_status "no --web.metrics-path: the path is forwarded (the mock's 404)" 404
+check "no --web.metrics-path: the mock saw it (the count above can see one)" 1 "$(metrics_forwarded)"
 
 # A file another version (or another program) made: refused at start.
 printf 'TFCGIMET\002\000\000\000' >"$TMPD/other.metrics"
