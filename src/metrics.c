@@ -41,18 +41,27 @@ static int alive(int64_t pid)
 	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
-/* A free slot, else one of a process that is gone (or of a dead process
- * that had our pid); NULL when every slot is a live process's. */
+/* Whether pass may take a slot that holds old: 0, a slot a dead process
+ * of our pid left (its count is stale, and it would count us twice); 1,
+ * a free one; 2, one of a process that is gone. */
+static int may_take(int pass, int64_t old, int64_t pid)
+{
+	if (pass == 0)
+		return old == pid;
+	if (pass == 1)
+		return old == 0;
+	return old != 0 && !alive(old);
+}
+
+/* Our slot (see may_take); NULL when every slot is a live process's. */
 static struct metrics_slot *slot_claim(struct metrics_counters *c, int64_t pid)
 {
-	for (int pass = 0; pass < 2; pass++)
+	for (int pass = 0; pass < 3; pass++)
 		for (int i = 0; i < METRICS_SLOTS; i++) {
 			struct metrics_slot *s = &c->slot[i];
 			int64_t old = atomic_load(&s->pid);
 
-			if ((pass == 0 && old != 0) || (pass == 1 && (old == 0 || (old != pid && alive(old)))))
-				continue;
-			if (atomic_compare_exchange_strong(&s->pid, &old, pid)) {
+			if (may_take(pass, old, pid) && atomic_compare_exchange_strong(&s->pid, &old, pid)) {
 				atomic_store(&s->in_flight, 0);
 				return s;
 			}
