@@ -524,6 +524,8 @@ static void answer(struct xfer *x, enum tf_status s)
 	struct relay_worker *w = x->w;
 	struct outcome o;
 
+	if (x->own)
+		return; /* the adapter's own page: not counted, not logged */
 	outcome_fill(x, s, &o);
 	metrics_record(&o);
 	if (s == TF_CLIENT_GONE) {
@@ -537,13 +539,14 @@ static void answer(struct xfer *x, enum tf_status s)
 	}
 }
 
-/* The adapter's own answer at --web.metrics-path (metrics.h): never
- * forwarded, not counted, not logged. */
+/* The adapter's own answer at --web.metrics-path (metrics.h), in place of
+ * the replicas: never forwarded; x->own tells answer() not to count it. */
 static enum tf_status own_metrics(struct xfer *x)
 {
 	struct buf page;
 	enum tf_status s = TF_CLIENT_GONE;
 
+	x->own = 1;
 	buf_init(&page, METRICS_PAGE_MAX);
 	if (metrics_page(x->rq->method, &page) == 0 &&
 	    x->io->write(x->io->ctx, page.ptr, page.len) == 0 && x->io->flush(x->io->ctx) == 0)
@@ -591,13 +594,9 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 	} else {
 		s = plan(&x);
 	}
-	if (s == TF_OK && metrics_is_path(x.c, buf_str(&w->t))) {
-		s = own_metrics(&x);
-	} else {
-		if (s == TF_OK)
-			s = try_replicas(&x, pool);
-		answer(&x, s);
-	}
+	if (s == TF_OK)
+		s = metrics_is_path(x.c, buf_str(&w->t)) ? own_metrics(&x) : try_replicas(&x, pool);
+	answer(&x, s);
 	if (rk == ROUTE_OWN)
 		route_release(&own);
 	return s;

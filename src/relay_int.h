@@ -68,6 +68,7 @@ struct xfer {
 	int64_t first_ms;   /* this attempt's first upstream byte, -1 none */
 	unsigned attempts;  /* upstream attempts made */
 	enum outcome_cause cause; /* of the last failed attempt */
+	int own;            /* the adapter answered itself (metrics page) */
 };
 
 /* Sends the CGI header block (once): 0, or -1 (x->hdr_err set, or the
