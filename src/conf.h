@@ -43,6 +43,8 @@ struct conf {
 	int log_level;               /* enum log_level */
 	const char *log_format;      /* "logfmt" or "json" */
 	int log_access;              /* 1: an access line per request */
+	const char *metrics_path;    /* sub-path T of our metrics, "" off */
+	const char *metrics_file;    /* shared counters file, NULL: our memory */
 	/* timeouts, milliseconds, 0 = none */
 	int64_t timeout_connect_ms;
 	int64_t timeout_first_byte_ms;

@@ -88,6 +88,14 @@ const struct opt conf_opts[] = {
 	 "false", NULL, "BOOL", 0, 0, NULL,
 	 "one access line per request on stderr (msg=access), whatever "
 	 "--log.level"},
+	{"web.metrics-path", "THANOS_FCGI_METRICS_PATH", T_STRING, 0,
+	 OFF(metrics_path), "", "off", "PATH", 0, 0, units_check_path,
+	 "sub-path (after the mount) where the adapter answers its own "
+	 "metrics, never forwarded: /-/thanos-fcgi/metrics"},
+	{"metrics.file", "THANOS_FCGI_METRICS_FILE", T_STRING, O_EMPTY_NULL,
+	 OFF(metrics_file), NULL, "none (this process's memory)", "FILE", 0,
+	 0, NULL, "counters file shared by every process of a pool (created "
+	 "when missing): one scrape shows the pool's totals; CGI needs it"},
 	{"upstream.timeout.connect", "THANOS_FCGI_UPSTREAM_TIMEOUT_CONNECT",
 	 T_DURATION, REQ, OFF(timeout_connect_ms), "5s", NULL, "DURATION", 0,
 	 0, NULL, "time allowed to connect (504 after; 0: none)"},

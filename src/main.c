@@ -25,6 +25,7 @@
 #include "fcgi.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "tenant.h"
 #include "upstream.h"
 
@@ -150,14 +151,13 @@ int main(int argc, char **argv)
 	struct conf c;
 	struct upstream_pool pool;
 	char err[512];
-	int rc = 2, cgi;
+	int rc = 2, cgi, loaded;
 
 	signal(SIGPIPE, SIG_IGN);
 	cgi = is_cgi();
-	rc = (cgi ? conf_load_cgi : conf_load)(&c, argc, argv, environ, err, sizeof(err));
+	loaded = (cgi ? conf_load_cgi : conf_load)(&c, argc, argv, environ, err, sizeof(err));
 	log_use_format(&c);
-	if (rc != 0 || tenant_preload(&c, err, sizeof(err)) != 0) {
-		rc = 2;
+	if (loaded != 0 || tenant_preload(&c, err, sizeof(err)) != 0) {
 		start_failed(cgi, err);
 		goto out;
 	}
@@ -176,8 +176,14 @@ int main(int argc, char **argv)
 		start_failed(cgi && c.listen == NULL, err);
 		goto out_curl;
 	}
+	if (metrics_init(&c, &pool, err, sizeof(err)) != 0) {
+		start_failed(cgi && c.listen == NULL, err);
+		goto out_pool;
+	}
 	upstream_log_config(&c);
 	rc = serve(&c, &pool, cgi);
+	metrics_close();
+out_pool:
 	upstream_pool_free(&pool);
 out_curl:
 	curl_global_cleanup();

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "gate.h"
 #include "method.h"
+#include "metrics.h"
 #include "pct.h"
 #include "prefix.h"
 #include "relay_int.h"
@@ -535,8 +536,11 @@ static void answer(struct xfer *x, enum tf_status s)
 	struct log_field fv[3] = {
 		{"method", NULL, 0}, {"path", NULL, 0}, {"err", buf_str(&w->msg), 0}};
 
+	if (x->own)
+		return; /* the adapter's own page: not counted, not logged */
 	outcome_fill(x, s, &o);
 	log_request(&o);
+	metrics_record(&o);
 	fv[0].val = o.method;
 	fv[1].val = o.name;
 	if (s == TF_CLIENT_GONE) {
@@ -548,6 +552,22 @@ static void answer(struct xfer *x, enum tf_status s)
 		else if (x->io->abort != NULL)
 			x->io->abort(x->io->ctx);
 	}
+}
+
+/* The adapter's own answer at --web.metrics-path (metrics.h), in place of
+ * the replicas: never forwarded; x->own tells answer() not to count it. */
+static enum tf_status own_metrics(struct xfer *x)
+{
+	struct buf page;
+	enum tf_status s = TF_CLIENT_GONE;
+
+	x->own = 1;
+	buf_init(&page, METRICS_PAGE_MAX);
+	if (metrics_page(x->rq->method, &page) == 0 &&
+	    x->io->write(x->io->ctx, page.ptr, page.len) == 0 && x->io->flush(x->io->ctx) == 0)
+		s = TF_OK;
+	buf_free(&page);
+	return s;
 }
 
 enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
@@ -571,6 +591,7 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 	x.body_len = -1;
 	x.req_start_ms = clock_now_ms();
 	x.first_ms = -1;
+	metrics_start();
 	buf_reset(&w->msg);
 	buf_reset(&w->e);
 	buf_reset(&w->t);
@@ -591,7 +612,7 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 		s = plan(&x);
 	}
 	if (s == TF_OK)
-		s = try_replicas(&x, pool);
+		s = metrics_is_path(x.c, buf_str(&w->t)) ? own_metrics(&x) : try_replicas(&x, pool);
 	answer(&x, s);
 	if (rk == ROUTE_OWN)
 		route_release(&own);

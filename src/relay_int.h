@@ -71,6 +71,7 @@ struct xfer {
 	unsigned attempts;  /* upstream attempts made */
 	enum outcome_cause cause; /* of the last attempt, CAUSE_NONE if it went */
 	unsigned failed[CAUSE_MAX]; /* failed attempts by cause */
+	int own;            /* the adapter answered itself (metrics page) */
 };
 
 /* Sends the CGI header block (once): 0, or -1 (x->hdr_err set, or the

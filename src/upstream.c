@@ -10,6 +10,7 @@
 #include "cabundle.h"
 #include "list.h"
 #include "log.h"
+#include "metrics.h"
 #include "status.h"
 #include "url.h"
 
@@ -214,6 +215,7 @@ void upstream_mark_down(struct upstream_pool *p, size_t i, int64_t now_ms,
 	int was_up = p->v[i].down_until_ms <= now_ms;
 
 	p->v[i].down_until_ms = now_ms + backoff_ms;
+	metrics_mark_down(p->v[i].url, now_ms + backoff_ms);
 	if (was_up && p->n > 1)
 		log_msg(LOG_WARN, "upstream %s marked down for %lld ms",
 			p->v[i].url, (long long)backoff_ms);
