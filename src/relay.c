@@ -570,6 +570,27 @@ static enum tf_status own_metrics(struct xfer *x)
 	return s;
 }
 
+/* A request's start: its transfer state, and the worker's per-request
+ * buffers emptied (nothing of the last request is read again). */
+static void begin(struct xfer *x, struct relay_worker *w, const struct relay_io *io,
+		  const struct request *rq)
+{
+	memset(x, 0, sizeof(*x));
+	x->w = w;
+	x->io = io;
+	x->rq = rq;
+	x->c = w->conf;
+	x->hdr_err = TF_OK;
+	x->body_len = -1;
+	x->req_start_ms = clock_now_ms();
+	x->first_ms = -1;
+	x->head = strcmp(rq->method, "HEAD") == 0;
+	metrics_start();
+	buf_reset(&w->msg);
+	buf_reset(&w->e);
+	buf_reset(&w->t);
+}
+
 enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 			   const struct request *rq)
 {
@@ -581,21 +602,8 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 	enum tf_status s;
 	char err[512];
 
-	memset(&x, 0, sizeof(x));
+	begin(&x, w, io, rq);
 	memset(&own, 0, sizeof(own));
-	x.w = w;
-	x.io = io;
-	x.rq = rq;
-	x.c = w->conf;
-	x.hdr_err = TF_OK;
-	x.body_len = -1;
-	x.req_start_ms = clock_now_ms();
-	x.first_ms = -1;
-	metrics_start();
-	buf_reset(&w->msg);
-	buf_reset(&w->e);
-	buf_reset(&w->t);
-	x.head = strcmp(rq->method, "HEAD") == 0;
 	if (w->routes != NULL)
 		rk = route_find(w->routes, rq, &w->key, &own, &rt, err, sizeof(err));
 	if (rt != NULL) {
