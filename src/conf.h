@@ -41,6 +41,7 @@ struct conf {
 	long backlog;                /* listen(2) backlog for --listen */
 	int64_t shutdown_grace_ms;   /* SIGTERM: wait this long for requests */
 	int log_level;               /* enum log_level */
+	int check_on_start;          /* 1: a FastCGI process runs the check once */
 	/* timeouts, milliseconds, 0 = none */
 	int64_t timeout_connect_ms;
 	int64_t timeout_first_byte_ms;

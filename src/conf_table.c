@@ -79,6 +79,10 @@ const struct opt conf_opts[] = {
 	 "on SIGTERM, time running requests get to finish"},
 	{"log.level", "THANOS_FCGI_LOG_LEVEL", T_LEVEL, 0, OFF(log_level),
 	 "info", NULL, "LEVEL", 0, 0, NULL, "error, warn, info or debug"},
+	{"check.on-start", "THANOS_FCGI_CHECK_ON_START", T_BOOL, 0,
+	 OFF(check_on_start), "true", NULL, "BOOL", 0, 0, NULL,
+	 "a FastCGI process runs `thanos-fcgi check` once at start, in the "
+	 "background, and logs what is wrong as warnings (not in CGI mode)"},
 	{"upstream.timeout.connect", "THANOS_FCGI_UPSTREAM_TIMEOUT_CONNECT",
 	 T_DURATION, REQ, OFF(timeout_connect_ms), "5s", NULL, "DURATION", 0,
 	 0, NULL, "time allowed to connect (504 after; 0: none)"},

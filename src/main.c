@@ -16,8 +16,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
+#include "check_cmd.h"
 #include "cgi.h"
 #include "clock.h"
 #include "conf.h"
@@ -45,6 +47,13 @@ static int is_cgi(void)
 {
 	return (getenv("GATEWAY_INTERFACE") != NULL || getenv("REQUEST_METHOD") != NULL) &&
 	       FCGX_IsCGI();
+}
+
+/* 1 when this process serves FastCGI (--listen, or a socket on fd 0): the
+ * start-up check runs in it; a CGI process lives for one request. */
+static int is_fastcgi(const struct conf *c)
+{
+	return (c->listen != NULL && *c->listen != '\0') || !FCGX_IsCGI();
 }
 
 /* A setting that stops the start: logged; a CGI request is answered too. */
@@ -138,10 +147,13 @@ int main(int argc, char **argv)
 {
 	struct conf c;
 	struct upstream_pool pool;
+	struct check_bg *bg;
 	char err[512];
 	int rc = 2, cgi;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1 && strcmp(argv[1], "check") == 0)
+		return check_main(argc - 1, argv + 1, environ);
 	cgi = is_cgi();
 	if ((cgi ? conf_load_cgi : conf_load)(&c, argc, argv, environ, err, sizeof(err)) != 0 ||
 	    tenant_preload(&c, err, sizeof(err)) != 0) {
@@ -163,7 +175,9 @@ int main(int argc, char **argv)
 		goto out_curl;
 	}
 	upstream_log_config(&c);
+	bg = is_fastcgi(&c) ? check_bg_start(&c) : NULL;
 	rc = serve(&c, &pool, cgi);
+	check_bg_stop(bg);
 	upstream_pool_free(&pool);
 out_curl:
 	curl_global_cleanup();
