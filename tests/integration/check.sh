@@ -18,7 +18,7 @@ need python3 openssl
 chk() {
 	local name=$1
 	shift
-	"$THANOS_FCGI_BIN" check "$@" >"$TMPD/$name.out" 2>"$TMPD/$name.err"
+	env -u THANOS_FCGI_BIN "$THANOS_FCGI_BIN" check "$@" >"$TMPD/$name.out" 2>"$TMPD/$name.err"
 	CHK_RC=$?
 }
 out() { cat "$TMPD/$1.out"; }
@@ -59,7 +59,7 @@ check_match "Thanos --web.external-prefix=/other: its GLOBAL_PATH_PREFIX and Tha
 	"GLOBAL_PATH_PREFIX is '/other', not under the public prefix /thanos.*start Thanos with --web.external-prefix=/thanos.*\[Thanos's own --web.external-prefix\]" "$(out ext)"
 chk dbl --upstream "http://127.0.0.1:$MOCK_dbl" --web.route-prefix /thanos
 check_match "Thanos --web.external-prefix=/thanos/thanos: reported as doubled" \
-	'"id":"page_prefix_doubled"' "$("$THANOS_FCGI_BIN" check --format json --upstream "http://127.0.0.1:$MOCK_dbl" --web.route-prefix /thanos)"
+	'"id":"page_prefix_doubled"' "$(env -u THANOS_FCGI_BIN "$THANOS_FCGI_BIN" check --format json --upstream "http://127.0.0.1:$MOCK_dbl" --web.route-prefix /thanos)"
 check "doubled: exit 1" 1 "$CHK_RC"
 chk ep --upstream "$UP" --web.route-prefix /thanos --web.external-prefix /pub
 check_match "E given: the note says --web.external-prefix, not assumed" \
@@ -97,7 +97,7 @@ check_match "untrusted certificate: TLS failed, the cause, --upstream.tls.ca-fil
 	'TLS failed: .*certificate.*--upstream.tls.ca-file' "$(out tls)"
 
 # ---- JSON, several replicas, bad settings ---------------------------------------
-J=$("$THANOS_FCGI_BIN" check --format json --upstream "$UP,http://127.0.0.1:$DEAD" --web.route-prefix /thanos)
+J=$(env -u THANOS_FCGI_BIN "$THANOS_FCGI_BIN" check --format json --upstream "$UP,http://127.0.0.1:$DEAD" --web.route-prefix /thanos)
 check "json: ok false, one replica fine, the other unreachable" "False Thanos ok unreachable --upstream" \
 	"$(printf '%s' "$J" | python3 -c 'import json,sys; d=json.load(sys.stdin); u=d["upstreams"]; print(d["ok"], u[0]["kind"], u[0]["findings"][0]["id"], u[1]["findings"][0]["id"], u[1]["findings"][0]["flag"])')"
 chk badopt --upstream "$UP" --web.route-prefix /thanos --no-such-flag x
