@@ -31,6 +31,7 @@ struct conf {
 	const char *tenant_map;      /* "user tenant" file, NULL: the user */
 	int read_only;               /* 1: only what reading needs (gate.c) */
 	const char *deny_paths;      /* comma-separated globs on T, "" none */
+	const char *check_token;     /* diag.h's answer, NULL: off */
 	/* how to run */
 	const char *listen;          /* NULL: fd 0 or CGI */
 	const char *listen_mode;     /* octal mode of a unix socket, NULL: umask */

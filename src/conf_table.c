@@ -53,6 +53,12 @@ const struct opt conf_opts[] = {
 	{"web.deny-path", "THANOS_FCGI_DENY_PATHS", T_LIST, REQ,
 	 OFF(deny_paths), "", "none", "PATTERN[,PATTERN...]", 0, 0, NULL,
 	 "upstream sub-paths refused with 403 (shell globs, `*` crosses `/`)"},
+	{"web.check-token", "THANOS_FCGI_WEB_CHECK_TOKEN", T_STRING,
+	 REQ | O_EMPTY_NULL, OFF(check_token), NULL, "none (off)", "TOKEN", 0,
+	 0, units_check_plain,
+	 "lets `thanos-fcgi check --url` with the same token see what the web "
+	 "server passes: E/-/thanos-fcgi/check is answered by the adapter "
+	 "(values derived from the request, no secret)"},
 	{"listen", "THANOS_FCGI_LISTEN", T_STRING, O_EMPTY_NULL, OFF(listen),
 	 NULL, "none (fd 0, or CGI)", "ADDR", 0, 0, units_check_listen,
 	 "own FastCGI socket, host:port or unix:/path (no spawner needed)"},
