@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "check_out.h"
 #include "check_probe.h"
+#include "check_url.h"
 #include "log.h"
 #include "status.h"
 
@@ -88,8 +89,10 @@ static int check_print(const struct conf *c, const struct args *a)
 	char err[512];
 	int bad;
 
-	if (check_run(c, &rep, NULL, err, sizeof(err)) != 0) {
+	if (check_run(c, &rep, NULL, err, sizeof(err)) != 0 ||
+	    (a->url != NULL && check_url_run(c, a->url, &rep, err, sizeof(err)) != 0)) {
 		fprintf(stderr, "thanos-fcgi check: %s\n", err);
+		check_report_free(&rep);
 		return 2;
 	}
 	if (a->json)

@@ -35,6 +35,17 @@ static void whose(FILE *f, const struct check_finding *x)
 		fprintf(f, " [%s's own %s]", x->side, x->flag);
 }
 
+/* One finding as one line; 1 when it is a WARN or a FAIL. */
+static int print_finding(FILE *f, const struct check_finding *x)
+{
+	fprintf(f, "%s: %s", check_level_name(x->level), x->what);
+	if (x->fix[0] != '\0')
+		fprintf(f, "; fix: %s", x->fix);
+	whose(f, x);
+	fputc('\n', f);
+	return x->level >= CHECK_WARN;
+}
+
 void check_print_text(FILE *f, const struct check_report *rep)
 {
 	char line[512];
@@ -43,16 +54,10 @@ void check_print_text(FILE *f, const struct check_report *rep)
 	check_assumed_line(rep, line, sizeof(line));
 	fprintf(f, "note: %s\n", line);
 	for (size_t i = 0; i < rep->n; i++)
-		for (size_t k = 0; k < rep->u[i].n; k++) {
-			const struct check_finding *x = &rep->u[i].f[k];
-
-			fprintf(f, "%s: %s", check_level_name(x->level), x->what);
-			if (x->fix[0] != '\0')
-				fprintf(f, "; fix: %s", x->fix);
-			whose(f, x);
-			fputc('\n', f);
-			bad += x->level >= CHECK_WARN;
-		}
+		for (size_t k = 0; k < rep->u[i].n; k++)
+			bad += print_finding(f, &rep->u[i].f[k]);
+	for (size_t k = 0; rep->have_web && k < rep->web.n; k++)
+		bad += print_finding(f, &rep->web.f[k]);
 	if (bad == 0)
 		fprintf(f, "everything looks right\n");
 	else
@@ -117,7 +122,12 @@ void check_print_json(FILE *f, const struct check_report *rep)
 			fputc(',', f);
 		json_upstream(f, &rep->u[i]);
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+	if (rep->have_web) {
+		fputs(",\"web\":", f);
+		json_upstream(f, &rep->web);
+	}
+	fputs("}\n", f);
 }
 
 void check_log(const struct check_report *rep)

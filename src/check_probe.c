@@ -405,6 +405,9 @@ int check_report_bad(const struct check_report *rep)
 		for (size_t k = 0; k < rep->u[i].n; k++)
 			if (rep->u[i].f[k].level >= CHECK_WARN)
 				return 1;
+	for (size_t k = 0; rep->have_web && k < rep->web.n; k++)
+		if (rep->web.f[k].level >= CHECK_WARN)
+			return 1;
 	return 0;
 }
 

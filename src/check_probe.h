@@ -37,6 +37,8 @@ struct check_report {
 	int r_assumed;          /* 1: neither prefix set: both follow each request */
 	size_t n;
 	struct check_upstream *u; /* n of them; check_report_free() */
+	int have_web;             /* check --url ran: its findings in web */
+	struct check_upstream web;
 };
 
 /*

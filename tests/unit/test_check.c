@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check_analyze.h"
+#include "check_web.h"
 
 #define THANOS_PAGE(p) "<html><script>const GLOBAL_PATH_PREFIX=\"" p "\"</script>" \
 	"<script defer src=\"./static/js/main.js\"></script></html>"
@@ -218,6 +219,78 @@ START_TEST(test_kind)
 }
 END_TEST
 
+/* ---- check --url: what came through the web server -> findings ---- */
+
+#define ANSWER(e, t, sn, pi, uri, auth) "thanos-fcgi check\ne=" e "\nt=" t "\nscript_name=" sn \
+	pi "\nrequest_uri=" uri "\nauthorization=" auth "\n"
+#define GOOD ANSWER("/thanos", "/-/thanos-fcgi/check", "/thanos", "\npath_info=/-/thanos-fcgi/check", \
+		    "/thanos/-/thanos-fcgi/check", "present")
+#define GOOD_SLASH ANSWER("/thanos", "/-/thanos-fcgi/check/a%2Fb", "/thanos", "", \
+			  "/thanos/-/thanos-fcgi/check/a%2Fb", "present")
+
+static const struct {
+	struct check_web_answer plain, slash;
+	const char *ids, *flag; /* flag of the second finding (after web_passed) */
+} web_cases[] = {
+	/* 0: all right */
+	{{0, NULL, 200, GOOD}, {0, NULL, 200, GOOD_SLASH}, "web_passed web_ok", NULL},
+	/* 1: the URL does not answer */
+	{{7, "refused", 0, NULL}, {7, "refused", 0, NULL}, "web_unreachable", "--url"},
+	/* 2: a login asked */
+	{{0, NULL, 401, "no"}, {0, NULL, 401, "no"}, "web_login", "--url"},
+	/* 3: wrong token */
+	{{0, NULL, 403, "thanos-fcgi: check token missing or wrong\n"}, {0, NULL, 403, NULL},
+	 "check_token", "--web.check-token"},
+	/* 4: the upstream's 404: no token on the adapter */
+	{{0, NULL, 404, "404 page not found\n"}, {0, NULL, 404, NULL}, "no_check_answer",
+	 "--web.check-token"},
+	/* 5: nginx the PHP-FPM way */
+	{{0, NULL, 200, ANSWER("/thanos/-/thanos-fcgi/check", "", "/thanos/-/thanos-fcgi/check", "",
+			       "/thanos/-/thanos-fcgi/check", "present")},
+	 {0, NULL, 200, GOOD_SLASH}, "web_passed web_prefix", "--web.external-prefix"},
+	/* 6: Apache without CGIPassAuth */
+	{{0, NULL, 200, ANSWER("/thanos", "/-/thanos-fcgi/check", "/thanos", "",
+			       "/thanos/-/thanos-fcgi/check", "absent")},
+	 {0, NULL, 200, GOOD_SLASH}, "web_passed web_authorization", "CGIPassAuth"},
+	/* 7: Apache without AllowEncodedSlashes: its own 404 */
+	{{0, NULL, 200, GOOD}, {0, NULL, 404, "<html>Not Found</html>"}, "web_passed web_encoded_slash",
+	 "AllowEncodedSlashes"},
+	/* 8: %2F decoded on the way */
+	{{0, NULL, 200, GOOD},
+	 {0, NULL, 200, ANSWER("/thanos", "/-/thanos-fcgi/check/a/b", "/thanos", "", "/x", "present")},
+	 "web_passed web_slash_decoded", "AllowEncodedSlashes"},
+	/* 9: everything wrong at once */
+	{{0, NULL, 200, ANSWER("/x", "/-/thanos-fcgi/check", "/x", "", "/x/-/thanos-fcgi/check",
+			       "absent")},
+	 {0, NULL, 404, NULL}, "web_passed web_prefix web_authorization web_encoded_slash",
+	 "--web.external-prefix"},
+};
+
+START_TEST(test_web)
+{
+	struct check_web_obs o = {"https://h/thanos/", "/thanos", web_cases[_i].plain,
+				  web_cases[_i].slash};
+	struct check_finding f[8];
+	size_t n = check_web_analyze(&o, f, 8);
+	char got[256] = "";
+	const struct check_finding *x = n > 1 ? &f[1] : &f[0];
+
+	for (size_t k = 0; k < n; k++) {
+		if (k > 0)
+			strcat(got, " ");
+		strcat(got, f[k].id);
+		ck_assert_msg(f[k].level < CHECK_WARN || f[k].fix[0] != '\0', "row %d: %s has no fix",
+			      _i, f[k].id);
+	}
+	ck_assert_msg(strcmp(got, web_cases[_i].ids) == 0, "row %d: '%s' (want '%s')", _i, got,
+		      web_cases[_i].ids);
+	if (web_cases[_i].flag != NULL)
+		ck_assert_msg(x->flag != NULL && strcmp(x->flag, web_cases[_i].flag) == 0,
+			      "row %d: flag %s (want %s)", _i, x->flag ? x->flag : "(none)",
+			      web_cases[_i].flag);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("check");
@@ -229,6 +302,7 @@ int main(void)
 	tcase_add_loop_test(r, test_page, 0, (int)(sizeof(page_cases) / sizeof(page_cases[0])));
 	tcase_add_loop_test(r, test_route, 0, (int)(sizeof(route_cases) / sizeof(route_cases[0])));
 	tcase_add_loop_test(r, test_kind, 0, (int)(sizeof(kind_cases) / sizeof(kind_cases[0])));
+	tcase_add_loop_test(a, test_web, 0, (int)(sizeof(web_cases) / sizeof(web_cases[0])));
 	suite_add_tcase(s, a);
 	suite_add_tcase(s, r);
 	srunner_run_all(sr, CK_NORMAL);
