@@ -65,6 +65,14 @@ static const char *shown(const char *p)
 	return *p == '\0' ? "/" : p;
 }
 
+/* The URL's path sub (DIAG_PATH...) without a doubled '/'. */
+static const char *after(const char *url, const char *sub)
+{
+	size_t n = strlen(url);
+
+	return n > 0 && url[n - 1] == '/' ? sub + 1 : sub;
+}
+
 /* The first request got no check answer: why, as far as can be told. */
 static void no_answer(struct out *w)
 {
@@ -88,8 +96,8 @@ static void no_answer(struct out *w)
 	}
 	f = add(w, CHECK_FAIL, a->code == 403 && a->body != NULL && strstr(a->body, "check token")
 		? "check_token" : "no_check_answer", "--web.check-token", "thanos-fcgi",
-		"%s: %s" DIAG_PATH " answers %d, not thanos-fcgi's check answer", w->o->url,
-		w->o->url, a->code);
+		"%s: %s%s answers %d, not thanos-fcgi's check answer", w->o->url,
+		w->o->url, after(w->o->url, DIAG_PATH), a->code);
 	if (f != NULL)
 		snprintf(f->fix, sizeof(f->fix), "set the same --web.check-token in the adapter's "
 			 "settings there (FcgidInitialEnv, SetEnv, fastcgi_param, its --config file) "
@@ -106,9 +114,10 @@ static void prefix(struct out *w, const struct passed *p)
 	if (strcmp(p->e, want) == 0 && strcmp(p->t, DIAG_PATH) == 0)
 		return;
 	f = add(w, CHECK_FAIL, "web_prefix", "--web.external-prefix", "thanos-fcgi",
-		"%s: from what the web server passes (SCRIPT_NAME='%s', PATH_INFO='%s', "
+		"%s: from what the web server passes (SCRIPT_NAME='%s', PATH_INFO=%s%s%s, "
 		"REQUEST_URI='%s') the adapter derives E='%s', T='%s', not E='%s'", w->o->url, p->sn,
-		p->pi, p->uri, p->e, p->t, want);
+		p->have_pi ? "'" : "", p->have_pi ? p->pi : "(unset)", p->have_pi ? "'" : "", p->uri,
+		p->e, p->t, want);
 	if (f == NULL)
 		return;
 	if (whole)
@@ -148,7 +157,7 @@ static void slash(struct out *w, const struct passed *p)
 	if (!check_web_is_diag(a->body))
 		f = add(w, CHECK_FAIL, "web_encoded_slash", "AllowEncodedSlashes", "Apache",
 			"%s: a path with %%2F gets the web server's own %d (%s%s)", w->o->url,
-			a->code, w->o->url, DIAG_PATH CHECK_WEB_SLASH + 1);
+			a->code, w->o->url, after(w->o->url, DIAG_PATH CHECK_WEB_SLASH));
 	else if (check_web_value(a->body, "t", t, sizeof(t)) &&
 		 strcmp(t, DIAG_PATH CHECK_WEB_SLASH) != 0 && strcmp(p->t, DIAG_PATH) == 0)
 		f = add(w, CHECK_FAIL, "web_slash_decoded", "AllowEncodedSlashes", "Apache",

@@ -65,7 +65,7 @@ NP="http://127.0.0.1:$NPHP_PORT/thanos/"
 chk nphp "$NP"
 check "nginx the PHP-FPM way: exit 1" 1 "$CHK_RC"
 check_match "nginx the PHP-FPM way: E is the whole path" \
-	"SCRIPT_NAME='/thanos/-/thanos-fcgi/check'.*derives E='/thanos/-/thanos-fcgi/check', T='', not E='/thanos'" "$(out nphp)"
+	"SCRIPT_NAME='/thanos/-/thanos-fcgi/check', PATH_INFO=\(unset\).*derives E='/thanos/-/thanos-fcgi/check', T='', not E='/thanos'" "$(out nphp)"
 check_match "nginx the PHP-FPM way: fastcgi_param SCRIPT_NAME named" \
 	'whole path as SCRIPT_NAME .*add `fastcgi_param SCRIPT_NAME /thanos;` after it' "$(out nphp)"
 
@@ -75,7 +75,7 @@ start_socket_adapter --upstream "$UPM" --web.route-prefix /thanos
 chk noton "$NG"
 check "adapter without --web.check-token: exit 1" 1 "$CHK_RC"
 check_match "adapter without --web.check-token: the upstream's answer, the flag named" \
-	"answers 404, not thanos-fcgi's check answer; fix: set the same --web.check-token" "$(out noton)"
+	"${NG}-/thanos-fcgi/check answers 404, not thanos-fcgi's check answer; fix: set the same --web.check-token" "$(out noton)"
 check "adapter without --web.check-token: forwarded like any path" 2 "$(grep -c 'GET /thanos/-/thanos-fcgi/check' "$MOCKLOG")"
 
 # ---- Apache mod_cgi: deploy/apache-cgi, then one line left out each time ----------
@@ -99,7 +99,7 @@ check_match "Apache, deploy/apache-cgi: all right" "^ok: ${AURL}: the web server
 apache_case noslash "$AT/httpd-noslash.conf" "$AT/good.conf"
 check "Apache without AllowEncodedSlashes NoDecode: exit 1" 1 "$CHK_RC"
 check_match "Apache without AllowEncodedSlashes NoDecode: its own 404, the directive named" \
-	"a path with %2F gets the web server's own 404 .*AllowEncodedSlashes NoDecode" "$(out anoslash)"
+	"a path with %2F gets the web server's own 404 \(${AURL}-/thanos-fcgi/check/a%2Fb\).*AllowEncodedSlashes NoDecode" "$(out anoslash)"
 
 apache_case noauth "$A/httpd.conf" "$AT/noauth.conf"
 check "Apache without CGIPassAuth On: exit 1" 1 "$CHK_RC"
