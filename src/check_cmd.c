@@ -82,6 +82,34 @@ static int args_read(int argc, char **argv, struct args *a, char *err, size_t er
 	return 0;
 }
 
+/* The report with E from --url when no --web.external-prefix names it;
+ * 0, or -1 with err. */
+static int report(const struct conf *c, const struct args *a, struct check_report *rep,
+		  char *err, size_t errlen)
+{
+	struct conf cc = *c;
+	struct buf e;
+	int rc, from_url = 0;
+
+	buf_init(&e, 4096);
+	if (a->url != NULL && c->external_prefix == NULL) {
+		if (check_url_prefix(a->url, &e) != 0) {
+			buf_free(&e);
+			memset(rep, 0, sizeof(*rep));
+			return status_errf(err, errlen, "--url: not an http(s) URL: '%s'", a->url);
+		}
+		cc.external_prefix = buf_str(&e);
+		from_url = 1;
+	}
+	rc = check_run(&cc, rep, NULL, err, errlen);
+	rep->e_from_url = from_url;
+	rep->r_assumed = rep->r_assumed || (from_url && c->route_prefix == NULL);
+	if (rc == 0 && a->url != NULL)
+		rc = check_url_run(c, a->url, rep, err, errlen);
+	buf_free(&e);
+	return rc;
+}
+
 /* Probes, prints; the exit status. */
 static int check_print(const struct conf *c, const struct args *a)
 {
@@ -89,8 +117,7 @@ static int check_print(const struct conf *c, const struct args *a)
 	char err[512];
 	int bad;
 
-	if (check_run(c, &rep, NULL, err, sizeof(err)) != 0 ||
-	    (a->url != NULL && check_url_run(c, a->url, &rep, err, sizeof(err)) != 0)) {
+	if (report(c, a, &rep, err, sizeof(err)) != 0) {
 		fprintf(stderr, "thanos-fcgi check: %s\n", err);
 		check_report_free(&rep);
 		return 2;

@@ -12,7 +12,10 @@ static const char *shown(const char *p)
 
 void check_assumed_line(const struct check_report *rep, char *out, size_t n)
 {
-	if (rep->r_assumed)
+	if (rep->e_from_url)
+		snprintf(out, n, "public prefix %s (the path of --url), route prefix %s%s",
+			 shown(rep->e), shown(rep->r), rep->r_assumed ? " (the same)" : "");
+	else if (rep->r_assumed)
 		snprintf(out, n, "neither --web.route-prefix nor --web.external-prefix is set: "
 			 "both follow each request's prefix; assumed %s (give "
 			 "--web.external-prefix=/PREFIX to check that one)", shown(rep->e));

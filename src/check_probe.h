@@ -35,6 +35,7 @@ struct check_report {
 	char r[256];            /* the route prefix */
 	int e_assumed;          /* 1: no --web.external-prefix, E = R */
 	int r_assumed;          /* 1: neither prefix set: both follow each request */
+	int e_from_url;         /* 1: E is the path of check --url (set by the caller) */
 	size_t n;
 	struct check_upstream *u; /* n of them; check_report_free() */
 	int have_web;             /* check --url ran: its findings in web */

@@ -27,9 +27,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	return buf_append(b, p, size * n) == 0 ? size * n : 0;
 }
 
-/* The URL's path, normalised, into prefix; 0, or -1 when url is no
- * http(s) URL. */
-static int url_prefix(const char *url, struct buf *prefix)
+int check_url_prefix(const char *url, struct buf *prefix)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *path = NULL;
@@ -128,7 +126,7 @@ int check_url_run(const struct conf *c, const char *url, struct check_report *re
 	int user = has_user(url);
 
 	buf_init(&prefix, 4096);
-	if (url_prefix(url, &prefix) != 0) {
+	if (check_url_prefix(url, &prefix) != 0) {
 		buf_free(&prefix);
 		return status_errf(err, errlen, "--url: not an http(s) URL: '%s'", url);
 	}

@@ -7,6 +7,7 @@
 #ifndef THANOS_FCGI_CHECK_URL_H
 #define THANOS_FCGI_CHECK_URL_H
 
+#include "buf.h"
 #include "check_probe.h"
 #include "conf.h"
 
@@ -17,5 +18,9 @@
  */
 int check_url_run(const struct conf *c, const char *url, struct check_report *rep,
 		  char *err, size_t errlen);
+
+/* The path of an http(s) URL, normalised, into prefix; 0, or -1 when url
+ * is not one. */
+int check_url_prefix(const char *url, struct buf *prefix);
 
 #endif

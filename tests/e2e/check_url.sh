@@ -38,6 +38,8 @@ nginx_front_up ngood "unix:$SOCK"
 NG="http://127.0.0.1:$PORT_ngood/thanos/"
 chk ngood "$NG"
 check "nginx, deploy/nginx: exit 0" 0 "$CHK_RC"
+check_match "nginx, deploy/nginx: the public prefix taken from --url" \
+	'^note: public prefix /thanos \(the path of --url\), route prefix /thanos$' "$(out ngood)"
 check_match "nginx, deploy/nginx: what the server passed" \
 	"^note: ${NG}: the web server passed SCRIPT_NAME='/thanos' .*REQUEST_URI='/thanos/-/thanos-fcgi/check', Authorization arrives; the adapter derived E='/thanos' T='/-/thanos-fcgi/check'" "$(out ngood)"
 check_match "nginx, deploy/nginx: prefix, %2F and Authorization right" "^ok: ${NG}: the web server passes the prefix, %2F and Authorization" "$(out ngood)"
