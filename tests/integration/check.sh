@@ -121,6 +121,26 @@ check "start-up: the check ends once its probe is answered" 1 "$(log_count "$TMP
 check_match "start-up: the finding is logged at warn level, naming the flag" \
 	'check: .*/-/ready and /metrics would 404.*--upstream.root-path=/metrics' "$(cat "$TMPD/adapter_st.log")"
 check "start-up: at warn level the check's info lines are not there" 0 "$(grep -c 'probing the upstream' "$TMPD/adapter_st.log")"
+# SIGTERM while the check's probe still waits: the process ends within its
+# --shutdown.grace (the probe is aborted, libcurl looks at the stop flag
+# at least once a second), status 0
+mock held --route-prefix /thanos --hold-path /metrics --hold-file "$TMPD/never"
+adapter hd THANOS_FCGI_CHECK_ON_START=true --upstream "http://127.0.0.1:$MOCK_held" \
+	--web.route-prefix /thanos --shutdown.grace 5s
+check "stop: the probe waits" 1 "$(log_count "$TMPD/mock_held.log" 'hold: /metrics waits' 1 $((10 * SLOWDOWN)))"
+t0=$(now_ms)
+kill -TERM "$(adapter_pid hd)"
+wait "$(adapter_pid hd)"
+rc=$?
+check_between "stop: ends within --shutdown.grace + 1 s though the probe never got an answer" 0 $((6000 * SLOWDOWN)) $(($(now_ms) - t0))
+check "stop: exit status 0, the check's findings not logged" "0 0" "$rc $(grep -c 'check: done' "$TMPD/adapter_hd.log")"
+
+# on fd 0 under spawn-fcgi, no terminal: the same warning in its log
+MODE=spawn
+adapter sp THANOS_FCGI_CHECK_ON_START=true --upstream "$UP" --web.route-prefix /thanos --upstream.root-path=
+check "spawn-fcgi: the start-up check ends with one problem" 1 "$(log_count "$TMPD/adapter_sp.log" 'check: done, 1 problem' 1 $((30 * SLOWDOWN)))"
+check_match "spawn-fcgi: the warning names the flag" 'check: .*/-/ready and /metrics would 404.*--upstream.root-path=/metrics' "$(cat "$TMPD/adapter_sp.log")"
+MODE=listen
 adapter quiet --upstream "$UP" --web.route-prefix /thanos --check.on-start=false
 req quiet GET /thanos /api/v1/query?query=up
 check_status "check.on-start=false: answers" 200
