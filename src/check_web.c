@@ -94,6 +94,15 @@ static void no_answer(struct out *w)
 				 "https://USER:PASSWORD@HOST/PREFIX/");
 		return;
 	}
+	if (a->code >= 502 && a->code <= 504 && !(a->body != NULL && strncmp(a->body, "thanos-fcgi:", 12) == 0)) {
+		f = add(w, CHECK_FAIL, "web_backend", "--listen.mode", "thanos-fcgi",
+			"%s: the web server answers %d: it cannot reach thanos-fcgi", w->o->url, a->code);
+		if (f != NULL)
+			snprintf(f->fix, sizeof(f->fix), "start thanos-fcgi, point the server at its "
+				 "socket, and let the server's user open it: --listen.mode=0660 "
+				 "--listen.group=www-data (its error log names the cause)");
+		return;
+	}
 	f = add(w, CHECK_FAIL, a->code == 403 && a->body != NULL && strstr(a->body, "check token")
 		? "check_token" : "no_check_answer", "--web.check-token", "thanos-fcgi",
 		"%s: %s%s answers %d, not thanos-fcgi's check answer", w->o->url,

@@ -244,6 +244,12 @@ static const struct {
 	/* 4: the upstream's 404: no token on the adapter */
 	{{0, NULL, 404, "404 page not found\n"}, {0, NULL, 404, NULL}, "no_check_answer",
 	 "--web.check-token"},
+	/* 5a: the server cannot reach the adapter (socket permissions) */
+	{{0, NULL, 502, "<html>502 Bad Gateway</html>"}, {0, NULL, 502, NULL}, "web_backend",
+	 "--listen.mode"},
+	/* 5b: the adapter's own 502 (its upstream down) is not the server's */
+	{{0, NULL, 502, "thanos-fcgi: upstream failed\n"}, {0, NULL, 502, NULL}, "no_check_answer",
+	 "--web.check-token"},
 	/* 5: nginx the PHP-FPM way */
 	{{0, NULL, 200, ANSWER("/thanos/-/thanos-fcgi/check", "", "/thanos/-/thanos-fcgi/check", "",
 			       "/thanos/-/thanos-fcgi/check", "present")},
