@@ -196,7 +196,9 @@ static void *bg_main(void *ud)
 	struct check_report rep;
 	char err[512];
 
-	log_msg(LOG_INFO, "check: probing the upstream(s) in the background");
+	log_msg(LOG_INFO, "check: probing the upstream(s) of the process settings in the "
+		"background (a mount's own THANOS_FCGI_* parameters: run `thanos-fcgi check` "
+		"with them)");
 	if (check_run(&bg->c, &rep, &bg->stop, err, sizeof(err)) != 0)
 		log_msg(LOG_WARN, "check: %s", err);
 	else if (!bg->stop)

@@ -113,6 +113,27 @@ static void json_upstream(FILE *f, const struct check_upstream *u)
 	fputs("]}", f);
 }
 
+/* The "key=value" lines after the first of the adapter's check answer as
+ * a JSON object. */
+static void json_passed(FILE *f, const char *body)
+{
+	char key[64], val[1024];
+	int first = 1;
+
+	fputc('{', f);
+	for (const char *p = strchr(body, '\n'); p != NULL && p[1] != '\0'; p = strchr(p + 1, '\n')) {
+		size_t len = strcspn(p + 1, "\n"), k = strcspn(p + 1, "=");
+
+		if (k >= len || k >= sizeof(key))
+			continue;
+		snprintf(key, sizeof(key), "%.*s", (int)k, p + 1);
+		snprintf(val, sizeof(val), "%.*s", (int)(len - k - 1), p + 2 + k);
+		field(f, key, val, !first);
+		first = 0;
+	}
+	fputc('}', f);
+}
+
 void check_print_json(FILE *f, const struct check_report *rep)
 {
 	fprintf(f, "{\"ok\":%s", check_report_bad(rep) ? "false" : "true");
@@ -129,6 +150,11 @@ void check_print_json(FILE *f, const struct check_report *rep)
 	if (rep->have_web) {
 		fputs(",\"web\":", f);
 		json_upstream(f, &rep->web);
+		fputs(",\"web_passed\":", f);
+		if (rep->web_passed[0] != '\0')
+			json_passed(f, rep->web_passed);
+		else
+			fputs("null", f);
 	}
 	fputs("}\n", f);
 }

@@ -40,6 +40,7 @@ struct check_report {
 	struct check_upstream *u; /* n of them; check_report_free() */
 	int have_web;             /* check --url ran: its findings in web */
 	struct check_upstream web;
+	char web_passed[2048];    /* the adapter's check answer (diag.h), "" none */
 };
 
 /*

@@ -139,6 +139,8 @@ int check_url_run(const struct conf *c, const char *url, struct check_report *re
 	snprintf(rep->web.url, sizeof(rep->web.url), "%s", url);
 	rep->web.n = check_web_analyze(&o, rep->web.f, CHECK_MAX_FINDINGS);
 	rep->have_web = 1;
+	snprintf(rep->web_passed, sizeof(rep->web_passed), "%s",
+		 check_web_is_diag(plain.a.body) ? plain.a.body : "");
 	buf_free(&plain.body);
 	buf_free(&slash.body);
 	buf_free(&prefix);

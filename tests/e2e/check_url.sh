@@ -88,10 +88,12 @@ sed -e 's|^\(\s*\)SetEnv THANOS_FCGI_UPSTREAM .*|&\n\1SetEnv THANOS_FCGI_WEB_CHE
 grep -v 'CGIPassAuth On' "$AT/good.conf" >"$AT/noauth.conf"
 grep -v 'AllowEncodedSlashes NoDecode' "$A/httpd.conf" >"$AT/httpd-noslash.conf"
 AURL="$F/thanos/"
-apache_case() { # NAME HTTPD MOUNT
+apache_case() { # NAME HTTPD MOUNT: check with Apache up, as JSON (aNAME-json.out), then as text
 	apache_state "a$1"
-	apache_up "$2" "$3" UPSTREAM="$UPM" ROUTE_PREFIX=/thanos ROOT_PATHS="$THANOS_ROOTS" TOKEN="$TOKEN" &&
+	if apache_up "$2" "$3" UPSTREAM="$UPM" ROUTE_PREFIX=/thanos ROOT_PATHS="$THANOS_ROOTS" TOKEN="$TOKEN"; then
+		chk "a$1-json" "$AURL" --format json
 		chk "a$1" "$AURL"
+	fi
 	apache_down
 }
 apache_case good "$A/httpd.conf" "$AT/good.conf"
@@ -109,6 +111,8 @@ check_match "Apache without CGIPassAuth On: Authorization missing, the directive
 	"^warn: .*Authorization header sent does not reach the adapter.*CGIPassAuth On" "$(out anoauth)"
 check_match "Apache without CGIPassAuth On: the rest is right" "Authorization does not arrive; the adapter derived E='/thanos' T='/-/thanos-fcgi/check'" "$(out anoauth)"
 
+check "json, Apache: what the server passed, as fields" "True /thanos /-/thanos-fcgi/check /thanos present" \
+	"$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); p=d["web_passed"]; print(d["ok"], p["e"], p["t"], p["script_name"], p["authorization"])' "$TMPD/agood-json.out" 2>&1)"
 J=$(env -u THANOS_FCGI_BIN "$THANOS_FCGI_BIN" check --format json --upstream "$UPM" --web.route-prefix /thanos --url "http://127.0.0.1:$NPHP_PORT/thanos/" --web.check-token x)
 check "json: the web part has its own findings" "False no_check_answer" \
 	"$(printf '%s' "$J" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["ok"], d["web"]["findings"][0]["id"])')"
