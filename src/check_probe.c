@@ -158,6 +158,14 @@ static int get(struct probe *p, const char *path, const char *hdr, struct answer
 	p->obs.tls = tls_error(rc);
 	if (p->error[0] == '\0')
 		snprintf(p->error, sizeof(p->error), "%s", curl_easy_strerror(rc));
+	if (p->t->unix_path != NULL) { /* libcurl names the URL's host, not the socket */
+		char why[CURL_ERROR_SIZE];
+
+		snprintf(why, sizeof(why), "%s", p->error);
+		if (snprintf(p->error, sizeof(p->error), "unix socket %.100s: %s", p->t->unix_path,
+			     why) >= (int)sizeof(p->error))
+			memcpy(p->error + sizeof(p->error) - 4, "...", 4);
+	}
 	p->obs.error = p->error;
 	return -1;
 }

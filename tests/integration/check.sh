@@ -86,6 +86,9 @@ hold_dead_port DEAD
 chk dead --upstream "http://127.0.0.1:$DEAD" --web.route-prefix /thanos
 check "refused: exit 1" 1 "$CHK_RC"
 check_match "refused: the cause and --upstream" "^fail: http://127.0.0.1:$DEAD: unreachable: .*Couldn't connect.*\[thanos-fcgi --upstream\]" "$(out dead)"
+chk unix --upstream "unix:$TMPD/none.sock" --web.route-prefix /thanos
+check "unix socket missing: exit 1" 1 "$CHK_RC"
+check_match "unix socket missing: the socket named" "^fail: unix:$TMPD/none.sock: unreachable: unix socket $TMPD/none.sock: " "$(out unix)"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMPD/k.pem" -out "$TMPD/c.pem" -days 2 \
 	-subj /CN=127.0.0.1 >/dev/null 2>&1
 TLS_PORT=$(free_port)
