@@ -217,11 +217,11 @@ static int identify(struct probe *p)
 		if (o->kind == CHECK_KIND_UNKNOWN &&
 		    check_route_of(CHECK_KIND_PROMETHEUS, buf_str(&a.location), &p->route_up) == 0) {
 			answer_init(&m);
-			buf_appends(&p->route_up, "/metrics");
-			if (get(p, buf_str(&p->route_up), NULL, &m) == 0 && m.code == 200 &&
+			if (target_build(p->t->base_path, buf_str(&p->route_up), "", "/metrics", NULL,
+					 &p->path) == TF_OK &&
+			    get(p, buf_str(&p->path), NULL, &m) == 0 && m.code == 200 &&
 			    check_kind_of(buf_str(&m.body)) == CHECK_KIND_PROMETHEUS) {
 				o->kind = CHECK_KIND_PROMETHEUS;
-				buf_truncate(&p->route_up, p->route_up.len - 8);
 				o->route_up = buf_str(&p->route_up);
 			}
 			answer_free(&m);
