@@ -31,6 +31,7 @@ struct conf {
 	const char *tenant_map;      /* "user tenant" file, NULL: the user */
 	int read_only;               /* 1: only what reading needs (gate.c) */
 	const char *deny_paths;      /* comma-separated globs on T, "" none */
+	const char *check_token;     /* diag.h's answer, NULL: off */
 	/* how to run */
 	const char *listen;          /* NULL: fd 0 or CGI */
 	const char *listen_mode;     /* octal mode of a unix socket, NULL: umask */
@@ -45,6 +46,7 @@ struct conf {
 	int log_access;              /* 1: an access line per request */
 	const char *metrics_path;    /* sub-path T of our metrics, "" off */
 	const char *metrics_file;    /* shared counters file, NULL: our memory */
+	int check_on_start;          /* 1: a FastCGI process runs the check once */
 	/* timeouts, milliseconds, 0 = none */
 	int64_t timeout_connect_ms;
 	int64_t timeout_first_byte_ms;

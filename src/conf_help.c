@@ -17,7 +17,10 @@ void conf_help(void *file)
 	FILE *fp = file;
 
 	fputs("Usage: thanos-fcgi [OPTION]...\n"
-	      "Forwards CGI and FastCGI requests to Thanos over HTTP.\n"
+	      "       thanos-fcgi check [--format text|json] [--url URL] [OPTION]...\n"
+	      "Forwards CGI and FastCGI requests to Thanos over HTTP; `check`\n"
+	      "probes the upstreams (and with --url the web server) with these\n"
+	      "settings and says what to change (thanos-fcgi check --help).\n"
 	      "\n"
 	      "Each option can also be set by its THANOS_FCGI_* environment\n"
 	      "variable or as `name = value` in the --config file; flags win\n"

@@ -54,6 +54,12 @@ const struct opt conf_opts[] = {
 	{"web.deny-path", "THANOS_FCGI_DENY_PATHS", T_LIST, REQ,
 	 OFF(deny_paths), "", "none", "PATTERN[,PATTERN...]", 0, 0, NULL,
 	 "upstream sub-paths refused with 403 (shell globs, `*` crosses `/`)"},
+	{"web.check-token", "THANOS_FCGI_WEB_CHECK_TOKEN", T_STRING,
+	 REQ | O_EMPTY_NULL, OFF(check_token), NULL, "none (off)", "TOKEN", 0,
+	 0, units_check_plain,
+	 "lets `thanos-fcgi check --url` with the same token see what the web "
+	 "server passes: E/-/thanos-fcgi/check is answered by the adapter "
+	 "(values derived from the request, no secret)"},
 	{"listen", "THANOS_FCGI_LISTEN", T_STRING, O_EMPTY_NULL, OFF(listen),
 	 NULL, "none (fd 0, or CGI)", "ADDR", 0, 0, units_check_listen,
 	 "own FastCGI socket, host:port or unix:/path (no spawner needed)"},
@@ -96,6 +102,10 @@ const struct opt conf_opts[] = {
 	 OFF(metrics_file), NULL, "none (this process's memory)", "FILE", 0,
 	 0, NULL, "counters file shared by every process of a pool (created "
 	 "when missing): one scrape shows the pool's totals; CGI needs it"},
+	{"check.on-start", "THANOS_FCGI_CHECK_ON_START", T_BOOL, 0,
+	 OFF(check_on_start), "true", NULL, "BOOL", 0, 0, NULL,
+	 "a FastCGI process runs `thanos-fcgi check` once at start, in the "
+	 "background, and logs what is wrong as warnings (not in CGI mode)"},
 	{"upstream.timeout.connect", "THANOS_FCGI_UPSTREAM_TIMEOUT_CONNECT",
 	 T_DURATION, REQ, OFF(timeout_connect_ms), "5s", NULL, "DURATION", 0,
 	 0, NULL, "time allowed to connect (504 after; 0: none)"},

@@ -16,9 +16,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "accesslog.h"
 #include "buf.h"
+#include "check_cmd.h"
 #include "cgi.h"
 #include "clock.h"
 #include "conf.h"
@@ -57,6 +59,13 @@ static void log_use_format(const struct conf *c)
 
 	if (c->log_format != NULL && logline_parse_format(c->log_format, &f) == 0)
 		log_set_format(f);
+}
+
+/* 1 when this process serves FastCGI (--listen, or a socket on fd 0): the
+ * start-up check runs in it; a CGI process lives for one request. */
+static int is_fastcgi(const struct conf *c)
+{
+	return (c->listen != NULL && *c->listen != '\0') || !FCGX_IsCGI();
 }
 
 /* A setting that stops the start: logged; a CGI request is answered too. */
@@ -146,14 +155,41 @@ static int tenant_preload(const struct conf *c, char *err, size_t errlen)
 	return rc < 0 ? -1 : 0;
 }
 
+/* The replicas, the metrics, the start-up check, then the requests until
+ * the end.  Returns the exit status. */
+static int run(const struct conf *c, int cgi)
+{
+	struct upstream_pool pool;
+	struct check_bg *bg;
+	char err[512];
+	int rc = 2;
+
+	if (upstream_pool_init(&pool, c->upstream, err, sizeof(err)) != 0) {
+		start_failed(cgi && c->listen == NULL, err);
+		return rc;
+	}
+	if (metrics_init(c, &pool, err, sizeof(err)) != 0) {
+		start_failed(cgi && c->listen == NULL, err);
+	} else {
+		upstream_log_config(c);
+		bg = is_fastcgi(c) ? check_bg_start(c) : NULL;
+		rc = serve(c, &pool, cgi);
+		check_bg_stop(bg);
+		metrics_close();
+	}
+	upstream_pool_free(&pool);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct conf c;
-	struct upstream_pool pool;
 	char err[512];
 	int rc = 2, cgi, loaded;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1 && strcmp(argv[1], "check") == 0)
+		return check_main(argc - 1, argv + 1, environ);
 	cgi = is_cgi();
 	loaded = (cgi ? conf_load_cgi : conf_load)(&c, argc, argv, environ, err, sizeof(err));
 	log_use_format(&c);
@@ -172,20 +208,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (upstream_pool_init(&pool, c.upstream, err, sizeof(err)) != 0) {
-		start_failed(cgi && c.listen == NULL, err);
-		goto out_curl;
-	}
-	if (metrics_init(&c, &pool, err, sizeof(err)) != 0) {
-		start_failed(cgi && c.listen == NULL, err);
-		goto out_pool;
-	}
-	upstream_log_config(&c);
-	rc = serve(&c, &pool, cgi);
-	metrics_close();
-out_pool:
-	upstream_pool_free(&pool);
-out_curl:
+	rc = run(&c, cgi);
 	curl_global_cleanup();
 out:
 	conf_free(&c);

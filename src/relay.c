@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "log.h"
+#include "diag.h"
 #include "gate.h"
 #include "method.h"
 #include "metrics.h"
@@ -526,6 +527,24 @@ static void outcome_fill(const struct xfer *x, enum tf_status s, struct outcome 
 	o->total_ms = now - x->req_start_ms;
 }
 
+/* The adapter's own answer to E/-/thanos-fcgi/check (diag.h), with the
+ * token; never forwarded.  TF_OK once sent, else the status to answer. */
+static enum tf_status serve_check(struct xfer *x)
+{
+	struct relay_worker *w = x->w;
+
+	if (!diag_token_ok(x->c->check_token, diag_http(x->rq, "HTTP_X_THANOS_FCGI_CHECK_TOKEN")))
+		return buf_appends(&w->msg, "check token missing or wrong (--web.check-token)"),
+		       TF_FORBIDDEN;
+	if (diag_page(&w->out, x->rq, buf_str(&w->e), buf_str(&w->t), x->head) != 0)
+		return buf_appends(&w->msg, "check answer too long"), TF_URI_TOO_LONG;
+	x->headers_sent = 1;
+	if (x->io->write(x->io->ctx, w->out.ptr, w->out.len) != 0)
+		return TF_CLIENT_GONE;
+	x->io->flush(x->io->ctx);
+	return TF_OK;
+}
+
 /* The end of a request: its access and debug lines (accesslog.h), the error
  * line, and the error answer while no header has gone out (else the answer
  * is aborted). */
@@ -619,7 +638,9 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 	} else {
 		s = plan(&x);
 	}
-	if (s == TF_OK)
+	if (s == TF_OK && diag_is_path(x.c->check_token, buf_str(&w->e), buf_str(&w->t)))
+		s = serve_check(&x);
+	else if (s == TF_OK)
 		s = metrics_is_path(x.c, buf_str(&w->t)) ? own_metrics(&x) : try_replicas(&x, pool);
 	answer(&x, s);
 	if (rk == ROUTE_OWN)

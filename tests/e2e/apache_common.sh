@@ -117,6 +117,11 @@ apache_up() {
 	fi
 	render "$httpd" "$STATE/httpd.conf" PORT="$PORT" DIR="$STATE" USER="$APACHE_USER" \
 		GROUP="$APACHE_GROUP" MOUNT_CONF="$STATE/mount.conf" "${keys[@]}" || { fail "render $httpd"; return 1; }
+	# lib.sh turns the start-up check off for the tests; mod_fcgid passes its
+	# processes only what FcgidInitialEnv names, not Apache's environment
+	if [ "${THANOS_FCGI_CHECK_ON_START:-}" = false ] && grep -q '^LoadModule fcgid_module' "$STATE/httpd.conf"; then
+		printf 'FcgidInitialEnv THANOS_FCGI_CHECK_ON_START false\n' >>"$STATE/httpd.conf"
+	fi
 	chmod -R a+rX "$STATE"
 	: >"$STATE/logs/error.log"
 	if ! env "${envs[@]}" apache2 -t -f "$STATE/httpd.conf" >"$STATE/configtest.log" 2>&1; then

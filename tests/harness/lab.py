@@ -335,6 +335,9 @@ class Lab:
         self.mock_specs = specs.get("mocks", {})
         self.adapter_specs = specs.get("adapters", {})
         self.clean_env = {k: v for k, v in os.environ.items() if not k.startswith("THANOS_FCGI_")}
+        # No start-up check (its probes would reach the mocks beside the
+        # cases' requests); tests/integration/check.sh covers it.
+        self.clean_env["THANOS_FCGI_CHECK_ON_START"] = "false"
         self.flags = flagmod.read_table(binary)
         self.cgi_log = os.path.join(directory, "cgi.log")
         open(self.cgi_log, "a").close()

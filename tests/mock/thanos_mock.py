@@ -12,6 +12,7 @@ Usage:
                  [--route-prefix /thanos] [--external-prefix /pub]
                  [--prefix-header X-Forwarded-Prefix]
                  [--mode normal|hang|garbage|reset|bighead] [--record FILE]
+                 [--hold-path PATH --hold-file FILE]
   thanos_mock.py --mode fault --listen 127.0.0.1:PORT [--route-prefix /thanos] [--quiet]
   thanos_mock.py --mode trap --listen 127.0.0.1:PORT
 
@@ -47,6 +48,8 @@ Endpoints (R = normalised route prefix, "" for none):
                              status S with exactly those headers
   R/-/reset?after=N          Content-Length 10 MiB, N bytes, then TCP RST
   R/-/stats                  JSON: connections and requests seen so far
+--hold-path PATH: a request for exactly PATH (any method) waits until FILE
+exists, then is answered as usual ("hold: PATH waits for FILE" logged).
 Every connection open and every request is logged to stderr:
   mock: conn 3 open
   mock: conn 3 "GET /thanos/graph HTTP/1.1" 200
@@ -427,6 +430,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.raw_query = query
         R = self.server.route_prefix
 
+        if self.server.opts.hold_path == path:
+            self.hold()
         if path == "/metrics":
             return self.metrics()
         if path == "/-/healthy":
@@ -466,6 +471,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_any
     do_OPTIONS = do_TRACE = do_PROPFIND = do_any
 
+    def hold(self):
+        """--hold-path: the answer waits until --hold-file exists."""
+        opts = self.server.opts
+        log("hold: %s waits for %s" % (self.raw_path, opts.hold_file))
+        while not os.path.exists(opts.hold_file):
+            time.sleep(0.02)
+        log("hold: %s released" % self.raw_path)
+
     def index_html(self):
         opts = self.server.opts
         if opts.external_prefix is not None:
@@ -492,7 +505,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "mock_up 1\n"
                 "# HELP mock_connections_total Connections accepted.\n"
                 "# TYPE mock_connections_total counter\n"
-                "mock_connections_total %d\n" % self.server.stats.connections)
+                "mock_connections_total %d\n"
+                # what tells a Thanos from a Prometheus (thanos-fcgi check)
+                "# HELP thanos_build_info A metric with a constant '1' value labeled by "
+                "version, revision, branch, and goversion from which thanos was built.\n"
+                "# TYPE thanos_build_info gauge\n"
+                "thanos_build_info{branch=\"mock\",goversion=\"go1.21\",revision=\"mock\","
+                "version=\"0.35.0\"} 1\n" % self.server.stats.connections)
         self.respond(200, [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body)
 
     # ---- API --------------------------------------------------------------
@@ -723,6 +742,9 @@ def main():
     ap.add_argument("--route-prefix", default=None, help="like --web.route-prefix")
     ap.add_argument("--external-prefix", default=None, help="like --web.external-prefix")
     ap.add_argument("--prefix-header", default="", help="like --web.prefix-header")
+    ap.add_argument("--hold-path", default=None,
+                    help="a request for this exact path waits until --hold-file exists")
+    ap.add_argument("--hold-file", default=None, help="see --hold-path")
     ap.add_argument("--mode", default="normal",
                     choices=("normal", "hang", "garbage", "reset", "bighead", "fault", "trap"))
     ap.add_argument("--record", default=None, help="append every request as JSON to FILE")
