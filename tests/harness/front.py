@@ -232,6 +232,12 @@ class Apache:
         conf = os.path.join(d, "httpd.conf")
         render(os.path.join(src, "httpd.conf"), conf, PORT=str(self.port), DIR=d, USER=user,
                GROUP=group, MOUNT_CONF=os.path.join(d, "mount.conf"))
+        with open(conf) as f:
+            fcgid = any(ln.startswith("LoadModule fcgid_module") for ln in f)
+        if fcgid:  # mod_fcgid passes only what FcgidInitialEnv names
+            with open(conf, "a") as f:
+                f.write("FcgidInitialEnv THANOS_FCGI_CHECK_ON_START %s\n"
+                        % lab.clean_env["THANOS_FCGI_CHECK_ON_START"])
         for root, dirs, files in os.walk(lab.dir):
             for x in dirs + files:
                 os.chmod(os.path.join(root, x), os.stat(os.path.join(root, x)).st_mode | 0o444 |
