@@ -132,8 +132,8 @@ int check_url_run(const struct conf *c, const char *url, struct check_report *re
 	}
 	buf_init(&plain.body, WEB_BODY_MAX);
 	buf_init(&slash.body, WEB_BODY_MAX);
-	web_get(c, url, DIAG_PATH + 1, user, &plain);
-	web_get(c, url, (DIAG_PATH CHECK_WEB_SLASH) + 1, user, &slash);
+	web_get(c, url, &DIAG_PATH[1], user, &plain); /* without the leading '/' */
+	web_get(c, url, &(DIAG_PATH CHECK_WEB_SLASH)[1], user, &slash);
 	o = (struct check_web_obs){url, buf_str(&prefix), plain.a, slash.a};
 	memset(&rep->web, 0, sizeof(rep->web));
 	snprintf(rep->web.url, sizeof(rep->web.url), "%s", url);
