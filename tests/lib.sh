@@ -21,9 +21,16 @@ FAILED=0
 PASSED=0
 
 cleanup() {
+	local p left i
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	sleep 0.2
-	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	# each gets until guard 0 ("at once") to end by itself, then SIGKILL
+	for ((i = 0; i < $(guard 0) * 20; i++)); do
+		left=""
+		for p in $PIDS; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+		[ -z "$left" ] && break
+		sleep 0.05
+	done
+	for p in $left; do kill -9 "$p" 2>/dev/null; done
 	if [ "$FAILED" = 0 ] && [ -z "${KEEP_TMP:-}" ]; then rm -rf "$TMPD"; fi
 }
 trap cleanup EXIT
@@ -60,13 +67,15 @@ hold_dead_port() {
 	spawn "dead_$1" python3 -c 'import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1], flush=True); time.sleep(86400)'
-	log_count "$TMPD/dead_$1.log" '^[0-9]+$' 1 10 >/dev/null
+	log_count "$TMPD/dead_$1.log" '^[0-9]+$' 1 >/dev/null
 	eval "$1=\$(head -n 1 "\$TMPD/dead_$1.log")"
 }
 
+# The waits below poll every 50 ms; SECONDS, their guard, is guard's
+# (below) unless given (then from guard C_MS too).
 # wait_port PORT [SECONDS]: waits until something listens on 127.0.0.1:PORT.
 wait_port() {
-	local i=0 max=$(( ${2:-10} * 20 ))
+	local i=0 max=$(( ${2:-$(guard)} * 20 ))
 	while ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
 		i=$((i + 1))
 		[ "$i" -ge "$max" ] && { echo "port $1 did not open" >&2; return 1; }
@@ -76,7 +85,7 @@ wait_port() {
 
 # wait_file PATH [SECONDS]: waits until PATH exists (unix sockets, pid files).
 wait_file() {
-	local i=0 max=$(( ${2:-10} * 20 ))
+	local i=0 max=$(( ${2:-$(guard)} * 20 ))
 	while [ ! -e "$1" ]; do
 		i=$((i + 1))
 		[ "$i" -ge "$max" ] && { echo "$1 did not appear" >&2; return 1; }
@@ -85,10 +94,10 @@ wait_file() {
 }
 
 # log_count FILE ERE [WANT [SECONDS]]: how many lines of FILE match ERE, once
-# that is at least WANT (default 1) or after SECONDS (default 5): servers
-# write their logs on their own time.
+# that is at least WANT (default 1) or after SECONDS: servers write their
+# logs on their own time.
 log_count() {
-	local i=0 max=$(( ${4:-5} * 20 )) n
+	local i=0 max=$(( ${4:-$(guard)} * 20 )) n
 	while n=$(grep -c -E -- "$2" "$1" 2>/dev/null) || n=0; [ "$n" -lt "${3:-1}" ]; do
 		i=$((i + 1))
 		[ "$i" -ge "$max" ] && break
@@ -131,8 +140,74 @@ check_between() {
 	fi
 }
 
-# now_ms: milliseconds since the epoch.
+# now_ms: milliseconds since the epoch.  since_ms T0: milliseconds since T0.
 now_ms() { date +%s%3N; }
+since_ms() { echo $(($(now_ms) - $1)); }
+
+# ---- durations: the one rule (tests/harness/bounds.py, the same for the harness)
+#
+# A check about time compares a measured duration with the value the test
+# configured (a timeout, the mock's delay, a grace), never with a window
+# tuned by hand; a wait for an event is bounded by a guard derived the same
+# way, which only a broken or hung program reaches.  SLOWDOWN is 5 under
+# valgrind (tests/memcheck exports UNDER_VALGRIND), else 1.
+#
+#   duration_bound C_MS   prints "LOW HIGH" (ms) for an event configured to
+#       come after C_MS: no earlier than C less 5% (timer rounding), no later
+#       than C plus the larger of C and DURATION_START_MS (the cost of
+#       starting a process and a connection on a loaded machine), times
+#       SLOWDOWN.  C_MS 0 is "at once": [0, DURATION_START_MS x SLOWDOWN].
+#   check_duration DESC C_MS GOT_MS [OTHER_MS]
+#       GOT_MS is within duration_bound C_MS; with OTHER_MS, the configured
+#       time of what the check rules out (e.g. the same requests one after
+#       the other), it is also below OTHER_MS's LOW, so that the check can
+#       tell the two apart whatever the machine's load.
+#   check_within DESC C_MS GOT_MS
+#       GOT_MS is at most duration_bound C_MS's HIGH: an event that comes
+#       C_MS after a start earlier than the one measured from (no LOW).
+#   check_before DESC TOTAL_MS GOT_MS
+#       an event that must cut short what takes TOTAL_MS comes before half of
+#       TOTAL_MS (bounds.py's well_before).
+#   guard [C_MS]   seconds a wait may take before it gives up: C_MS's HIGH,
+#       rounded up; without C_MS (an event with no configured time: a server
+#       that starts, a line a process logs), DURATION_GUARD_S x SLOWDOWN
+#       (procs.py's GUARD).
+if [ -n "${UNDER_VALGRIND:-}" ]; then SLOWDOWN=5; else SLOWDOWN=1; fi
+DURATION_START_MS=3000
+DURATION_GUARD_S=30
+
+duration_bound() {
+	local c=$1 m=$DURATION_START_MS
+	[ "$c" -gt "$m" ] && m=$c
+	echo "$((c * 95 / 100)) $((c + m * SLOWDOWN))"
+}
+
+check_duration() {
+	local low high olow ohigh
+	read -r low high <<<"$(duration_bound "$2")"
+	if [ -n "${4:-}" ]; then
+		read -r olow ohigh <<<"$(duration_bound "$4")"
+		[ "$high" -ge "$olow" ] && high=$((olow - 1))
+	fi
+	check_between "$1 (configured ${2} ms${4:+, not $4 ms})" "$low" "$high" "$3"
+}
+
+check_within() {
+	local low high
+	read -r low high <<<"$(duration_bound "$2")"
+	check_between "$1 (at most configured $2 ms)" 0 "$high" "$3"
+}
+
+check_before() {
+	check_between "$1 (before half of $2 ms)" 0 $(($2 / 2)) "$3"
+}
+
+guard() {
+	if [ -z "${1:-}" ]; then echo $((DURATION_GUARD_S * SLOWDOWN)); return; fi
+	local low high
+	read -r low high <<<"$(duration_bound "$1")"
+	echo $(((high + 999) / 1000))
+}
 
 # check_match DESC REGEX GOT: extended-regex assertion.
 check_match() {

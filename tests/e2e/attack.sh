@@ -49,10 +49,10 @@ print("yes" if sys.argv[2].lower() in h else "no")' "$1" "$2"
 # head_with_body URL: a HEAD with a 3-byte body (curl cannot send one);
 # prints the status.
 head_with_body() {
-	python3 - "$1" <<'EOF'
+	python3 - "$1" "$(guard)" <<'EOF'
 import http.client, sys, urllib.parse
 u = urllib.parse.urlsplit(sys.argv[1])
-c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+c = http.client.HTTPConnection(u.hostname, u.port, timeout=float(sys.argv[2]))
 c.request("HEAD", u.path, body=b"abc", headers={"Content-Type": "text/plain"})
 print(c.getresponse().status)
 EOF

@@ -14,7 +14,8 @@
 #
 #   mock NAME ARGS...            starts tests/mock/thanos_mock.py on a free
 #                                port: $MOCK_NAME is the port, its log is
-#                                $TMPD/mock_NAME.log
+#                                $TMPD/mock_NAME.log (mock_requests,
+#                                mock_connections, mock_opened below)
 #   adapter NAME [VAR=VAL...] FLAG VALUE...
 #                                defines (FastCGI modes: starts) an adapter;
 #                                VAR=VAL words go into its process environment
@@ -60,12 +61,11 @@ RESP_FIRST=""
 RESP_CODE=""
 RESP_RC=0
 MODE=${MODE:-cgi}
+# (SLOWDOWN and the guards of the waits: tests/lib.sh)
 if [ -n "${UNDER_VALGRIND:-}" ]; then
-	SLOWDOWN=5
 	REQ_KILL=20
 	trap 'stop_gently; cleanup' EXIT
 else
-	SLOWDOWN=1
 	REQ_KILL=2
 fi
 
@@ -84,6 +84,7 @@ stop_gently() {
 }
 
 need python3 curl timeout sha256sum cmp
+[ -x "$THANOS_FCGI_BIN" ] || { fail "no binary at $THANOS_FCGI_BIN"; finish; }
 # the interpreter itself, not a version manager's shim (called often)
 PY=$(python3 -c 'import sys; print(sys.executable)')
 
@@ -112,6 +113,15 @@ mock() {
 # mock_connections NAME: over how many TCP connections (those that carried a
 # request: wait_port's probe does not count).
 mock_requests() { grep -c '^mock: conn [0-9]* "' "$TMPD/mock_$1.log"; }
+# mock_opened NAME: how many connections mock NAME has accepted (logged at
+# accept, before the request is read; wait_port's probe counts).
+# mock_wait_opened NAME COUNT: waits until that is COUNT (an upstream request
+# under way: the event a signal or a check in the middle of one waits for).
+mock_opened() { grep -c '^mock: conn [0-9]* open$' "$TMPD/mock_$1.log"; }
+mock_wait_opened() {
+	[ "$(log_count "$TMPD/mock_$1.log" '^mock: conn [0-9]+ open$' "$2")" -ge "$2" ] ||
+		fail "mock $1: $2 connections did not come"
+}
 mock_connections() {
 	grep '^mock: conn [0-9]* "' "$TMPD/mock_$1.log" | cut -d' ' -f3 | sort -u | wc -l | tr -d ' '
 }
@@ -194,21 +204,21 @@ adapter() {
 		port=$(free_port)
 		[ "$MODE" = params ] && split_flags "$name" "$@"
 		spawn "adapter_$name" env -u THANOS_FCGI_BIN "${aenv[@]}" "$THANOS_FCGI_BIN" --listen "127.0.0.1:$port" "${flags[@]}"
-		wait_port "$port" $((10 * SLOWDOWN)) || fail "adapter $name (--listen 127.0.0.1:$port) did not start"
+		wait_port "$port" || fail "adapter $name (--listen 127.0.0.1:$port) did not start"
 		eval "AADDR_$name=127.0.0.1:$port"
 		ANAME_BY_ADDR[127.0.0.1:$port]=$name
 		;;
 	unix)
 		local sock="$TMPD/adapter_$name.sock"
 		spawn "adapter_$name" env -u THANOS_FCGI_BIN "${aenv[@]}" "$THANOS_FCGI_BIN" --listen "unix:$sock" "${flags[@]}"
-		wait_file "$sock" $((10 * SLOWDOWN)) || fail "adapter $name (--listen unix:$sock) did not start"
+		wait_file "$sock" || fail "adapter $name (--listen unix:$sock) did not start"
 		eval "AADDR_$name=\$sock"
 		;;
 	spawn)
 		local port
 		port=$(free_port)
 		spawn "adapter_$name" env -u THANOS_FCGI_BIN "${aenv[@]}" spawn-fcgi -n -a 127.0.0.1 -p "$port" -- "$THANOS_FCGI_BIN" "${flags[@]}"
-		wait_port "$port" $((10 * SLOWDOWN)) || fail "adapter $name (spawn-fcgi -p $port) did not start"
+		wait_port "$port" || fail "adapter $name (spawn-fcgi -p $port) did not start"
 		eval "AADDR_$name=127.0.0.1:$port"
 		;;
 	*)

@@ -11,19 +11,12 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/common.sh"
 . "$top_srcdir/tests/integration/upstream_common.sh"
-[ -x "$THANOS_FCGI_BIN" ] || { fail "no binary at $THANOS_FCGI_BIN"; finish; }
-NETH="$top_srcdir/tests/integration/net_helpers.py"
-MODE=${SETTINGS_MODE:-listen} # params: tests/integration/*_params.sh
-RP=(--web.route-prefix /thanos)
 
 mock main --route-prefix /thanos
 mock hang --route-prefix /thanos --mode hang
 UP_MAIN="http://127.0.0.1:$MOCK_main"
 UP_HANG="http://127.0.0.1:$MOCK_hang"
-BH=$(free_port)
-spawn blackhole "$PY" "$NETH" blackhole --listen "127.0.0.1:$BH"
-log_count "$TMPD/blackhole.log" full 1 $((30 * SLOWDOWN)) >/dev/null
-check_match "blackhole ready" 'full' "$(cat "$TMPD/blackhole.log")"
+blackhole BH
 
 # timed NAME METHOD SUBPATH: raw_req to adapter NAME into $TMPD/raw; sets MS.
 timed() {
@@ -31,7 +24,7 @@ timed() {
 	eval "addr=\$AADDR_$1"
 	t0=$(now_ms)
 	raw_req "$addr" "$2" "$3" >"$TMPD/raw"
-	MS=$(($(now_ms) - t0))
+	MS=$(since_ms "$t0")
 }
 
 # Start every adapter first: their start-up does not count in the timings.
@@ -44,27 +37,29 @@ adapter DEF --upstream "$UP_MAIN" "${RP[@]}"
 
 # ---- first byte ---------------------------------------------------------------
 
-timed FB GET "/-/slow?ms=3000"
-check "first-byte 1s, answer after 3 s: 504" 504 "$(raw_status "$TMPD/raw")"
-check_between "first-byte 1s: 504 after about 1 s (ms)" 950 2500 "$MS"
+# Each duration below is checked against the configured timeout, and the
+# answer it cuts is long enough (6 s) to lie outside that bound (lib.sh).
+timed FB GET "/-/slow?ms=6000"
+check "first-byte 1s, answer after 6 s: 504" 504 "$(raw_status "$TMPD/raw")"
+check_duration "first-byte 1s: 504 after the timeout (ms)" 1000 "$MS" 6000
 check_match "first-byte 504: the log names the upstream" "127\\.0\\.0\\.1:$MOCK_main" "$(last_fail FB)"
 check_match "first-byte 504: body says timeout" '[Tt]ime(out|d out)' "$(raw_body "$TMPD/raw")"
 check_match "first-byte 504: one log line with method and path" \
-	'msg="request failed" method=GET path="/thanos/-/slow\?ms=3000" err=".*[Tt]ime' "$(last_fail FB)"
+	'msg="request failed" method=GET path="/thanos/-/slow\?ms=6000" err=".*[Tt]ime' "$(last_fail FB)"
 timed FB GET "/-/slow?ms=300"
 check "first-byte 1s, answer after 0.3 s: 200" 200 "$(raw_status "$TMPD/raw")"
 check "first-byte 1s, answer after 0.3 s: body" slow "$(raw_body "$TMPD/raw")"
 
 timed HANG GET /graph
 check "first-byte 1s, upstream accepts and never answers: 504" 504 "$(raw_status "$TMPD/raw")"
-check_between "hanging upstream: 504 after about 1 s (ms)" 950 2500 "$MS"
+check_duration "hanging upstream: 504 after the timeout (ms)" 1000 "$MS"
 check_match "hanging upstream: the log names it" "127\\.0\\.0\\.1:$MOCK_hang" "$(last_fail HANG)"
 printf 'query=up' >"$TMPD/form.txt"
 t0=$(now_ms)
 REQ_BODY=$TMPD/form.txt raw_req "$AADDR_HANG" POST /api/v1/query \
 	CONTENT_TYPE=application/x-www-form-urlencoded >"$TMPD/raw"
 check "hanging upstream, POST with a body: 504" 504 "$(raw_status "$TMPD/raw")"
-check_between "hanging upstream, POST: after about 1 s (ms)" 950 2500 "$(($(now_ms) - t0))"
+check_duration "hanging upstream, POST: after the timeout (ms)" 1000 "$(since_ms "$t0")"
 
 # ---- a header block ahead of a late body -------------------------------------
 
@@ -75,26 +70,26 @@ REQ_TIMED=1 req FB GET /thanos "/-/bytes?n=100&head_ms=1500"
 check_status "headers, then 1.5 s until the body" 200
 read -r head <"$RESP_TIMING.head"
 read -r first end <"$RESP_TIMING"
-check_match "headers of a late body leave at once (at $head ms)" '^[0-9]{1,3}$' "$head"
-check_match "the late body follows after 1.5 s (at $first ms)" '^1[4-9][0-9]{2}$|^[2-9][0-9]{3}$' "$first"
+check_before "headers of a late body leave ahead of it (ms)" 1500 "$head"
+check_duration "the late body follows after the mock's 1.5 s (ms)" 1500 "$first"
 check "the late body is whole" 100 "$(rbody_size)"
 
 # ---- connect ------------------------------------------------------------------
 
 timed CONN GET /graph
 check "connect 1s, SYN never answered: 504" 504 "$(raw_status "$TMPD/raw")"
-check_between "connect timeout: 504 after about 1 s (ms)" 950 2500 "$MS"
+check_duration "connect timeout: 504 after the timeout (ms)" 1000 "$MS"
 check_match "connect timeout: the log names the upstream" "127\\.0\\.0\\.1:$BH" "$(last_fail CONN)"
 
 # ---- total --------------------------------------------------------------------
 
-timed TOTAL GET "/-/slow?ms=3000"
+timed TOTAL GET "/-/slow?ms=6000"
 check "total 1500ms before the answer starts: 504" 504 "$(raw_status "$TMPD/raw")"
-check_between "total 1500ms: 504 after about 1.5 s (ms)" 1450 3000 "$MS"
+check_duration "total 1500ms: 504 after the timeout (ms)" 1500 "$MS" 6000
 # 20 kB in 1 kB pieces every 200 ms: about 4 s, cut at 1.5 s.
 timed TOTAL GET "/-/bytes?n=20000&chunk=1000&delay_ms=200&chunked=1"
 check "total 1500ms, streaming 4 s: the answer had started (200)" 200 "$(raw_status "$TMPD/raw")"
-check_between "total 1500ms, streaming: cut after about 1.5 s (ms)" 1450 3000 "$MS"
+check_duration "total 1500ms, streaming: cut after the timeout (ms)" 1500 "$MS" 4000
 got=$(raw_body "$TMPD/raw" | wc -c | tr -d ' ')
 check_between "total 1500ms, streaming: body cut short (bytes of 20000)" 1 15000 "$got"
 check_match "total 1500ms, streaming: logged as a timeout" \
@@ -104,10 +99,10 @@ check "total 1500ms, answer in 0.5 s: 200" 200 "$(raw_status "$TMPD/raw")"
 
 # ---- idle ---------------------------------------------------------------------
 
-# 1 kB, then 2.5 s of silence: cut about 1 s into the silence.
-timed IDLE GET "/-/bytes?n=3000&chunk=1000&delay_ms=2500&chunked=1"
-check "idle 1s, 2.5 s gap: the answer had started (200)" 200 "$(raw_status "$TMPD/raw")"
-check_between "idle 1s, 2.5 s gap: cut after about 1 s (ms)" 950 2400 "$MS"
+# 1 kB, then 5 s of silence: cut 1 s into the silence.
+timed IDLE GET "/-/bytes?n=3000&chunk=1000&delay_ms=5000&chunked=1"
+check "idle 1s, 5 s gap: the answer had started (200)" 200 "$(raw_status "$TMPD/raw")"
+check_duration "idle 1s, 5 s gap: cut after the timeout (ms)" 1000 "$MS" 5000
 got=$(raw_body "$TMPD/raw" | wc -c | tr -d ' ')
 check_between "idle 1s: body cut short (bytes of 3000)" 1 2999 "$got"
 check_match "idle 1s: logged as an idle timeout" 'msg="request failed" method=GET path="/thanos/-/bytes.* err=".*idle' \
@@ -126,7 +121,7 @@ check "idle 1s, 2 s until the first byte: 200" 200 "$(raw_status "$TMPD/raw")"
 timed DEF GET "/-/slow?ms=3000"
 check "default timeouts, a legitimate 3 s answer: 200" 200 "$(raw_status "$TMPD/raw")"
 check "default timeouts, 3 s answer: body" slow "$(raw_body "$TMPD/raw")"
-check_between "default timeouts, 3 s answer: waited for it (ms)" 2950 6000 "$MS"
+check_duration "default timeouts, 3 s answer: waited for it (ms)" 3000 "$MS"
 check_match "defaults per --help: connect 5s, first byte 5m, idle 5m, total 30m" \
 	'connect.*default 5s.*first-byte.*default 5m.*idle.*default 5m.*total.*default 30m' \
 	"$("$THANOS_FCGI_BIN" --help | tr '\n' ' ' | grep -o 'upstream.timeout.connect.*timeout.total=DURATION.\{0,200\}')"
@@ -134,18 +129,17 @@ check_match "defaults per --help: connect 5s, first byte 5m, idle 5m, total 30m"
 # ---- a timeout after the request was sent is not retried ---------------------------
 
 # (the hang mock reads no request: count its connections instead)
-hang_conns() { grep -c '^mock: conn [0-9]* open$' "$TMPD/mock_hang.log"; }
 adapter TWO --upstream "$UP_HANG" --upstream "$UP_MAIN" "${RP[@]}" --upstream.timeout.first-byte 1s
 hit=0
 for i in 1 2 3 4; do
-	h0=$(hang_conns)
+	h0=$(mock_opened hang)
 	m0=$(mock_requests main)
 	timed TWO GET "/-/echo?try=$i"
-	if [ "$(hang_conns)" -gt "$h0" ]; then
+	if [ "$(mock_opened hang)" -gt "$h0" ]; then
 		hit=1
 		check "hang + live replica, request sent to the hanging one: 504" 504 "$(raw_status "$TMPD/raw")"
 		check "hang + live replica: the query is not run twice" "$m0" "$(mock_requests main)"
-		check_between "hang + live replica: 504 after about 1 s (ms)" 950 2500 "$MS"
+		check_duration "hang + live replica: 504 after the timeout (ms)" 1000 "$MS"
 		break
 	fi
 	check "hang + live replica, live one first: 200" 200 "$(raw_status "$TMPD/raw")"

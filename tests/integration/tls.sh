@@ -19,9 +19,6 @@
 . "$top_srcdir/tests/integration/common.sh"
 . "$top_srcdir/tests/integration/upstream_common.sh"
 need nginx lighttpd openssl
-[ -x "$THANOS_FCGI_BIN" ] || { fail "no binary at $THANOS_FCGI_BIN"; finish; }
-NETH="$top_srcdir/tests/integration/net_helpers.py"
-MODE=listen
 
 # ---- certificates ----------------------------------------------------------
 
@@ -110,11 +107,10 @@ spawn nginx nginx -p "$N" -e "$N/error.log" -c "$N/nginx.conf" -g 'daemon off;'
 for v in TLS MTLS_A MTLS_B LH TLS12; do
 	eval "wait_port \$PORT_$v" || fail "nginx did not open its $v port"
 done
-curl -s -m 5 --cacert "$P/ca.pem" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT_TLS/thanos/-/echo" >"$TMPD/direct.code"
+curl -s -m "$(guard)" --cacert "$P/ca.pem" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT_TLS/thanos/-/echo" >"$TMPD/direct.code"
 check "nginx TLS front answers curl --cacert directly" 200 "$(cat "$TMPD/direct.code")"
 
 UP_TLS="https://127.0.0.1:$PORT_TLS"
-RP=(--web.route-prefix /thanos)
 CLIENT=(--upstream.tls.cert-file "$P/client.pem" --upstream.tls.key-file "$P/client.key")
 
 # ---- verification ------------------------------------------------------------
@@ -302,7 +298,7 @@ web_round() {
 	local port=$1 i code
 	seen="" WEB_OK=0
 	for i in 1 2 3 4 5 6 7 8; do
-		code=$(curl -s -m 3 -o "$TMPD/web.body" -w '%{http_code}' "http://127.0.0.1:$port/thanos/-/echo")
+		code=$(curl -s -m "$(guard)" -o "$TMPD/web.body" -w '%{http_code}' "http://127.0.0.1:$port/thanos/-/echo")
 		[ "$code" = 200 ] && WEB_OK=$((WEB_OK + 1))
 		seen="$seen $("$PY" "$PYHELP" echo-header "$TMPD/web.body" X-Replica)"
 	done
@@ -339,7 +335,7 @@ check "nginx -> thanos-fcgi (32 threads) -> two mTLS replicas: 8 of 8 answered" 
 check "nginx -> thanos-fcgi -> two mTLS replicas: both served" "a b" \
 	"$(printf '%s\n' $seen | grep -xE '[a-z0-9]+' | sort -u | tr '\n' ' ' | sed 's/ $//')"
 check "nginx -> thanos-fcgi: bare prefix redirect" "302 /thanos/graph" \
-	"$(curl -s -m 3 -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$PORT_WEB/thanos" | sed 's|http://127.0.0.1:[0-9]*||')"
+	"$(curl -s -m "$(guard)" -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$PORT_WEB/thanos" | sed 's|http://127.0.0.1:[0-9]*||')"
 
 # ---- unix socket upstream ----------------------------------------------------------------
 

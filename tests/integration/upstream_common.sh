@@ -10,12 +10,21 @@
 #       An adapter started in params mode gets its settings with it.
 #   raw_status FILE      the code of FILE's first "Status:" line, or ""
 #   raw_body FILE        the body (after the first empty line)
-#   proc_gone PID [SECONDS]  waits for PID to end; prints gone or running
-#   check_between DESC MIN MAX GOT   MIN <= GOT <= MAX (integers)
+#   proc_gone PID [SECONDS]  waits for PID to end (SECONDS: lib.sh's guard);
+#                        prints gone or running
+#   blackhole VAR        starts net_helpers.py blackhole (a port whose full
+#                        accept queue leaves connect() hanging) and sets VAR
+#                        to its port once it is ready
+# and, for every script: NETH (net_helpers.py), MODE (listen, or
+# $SETTINGS_MODE: params from tests/integration/*_params.sh), RP (the
+# route prefix /thanos as flags).
 
 # lib.sh exports THANOS_FCGI_BIN; thanos-fcgi warns about unknown
 # THANOS_FCGI_* variables in its environment: keep it out of the adapters'.
 export -n THANOS_FCGI_BIN
+NETH="$top_srcdir/tests/integration/net_helpers.py"
+MODE=${SETTINGS_MODE:-listen}
+RP=(--web.route-prefix /thanos)
 
 raw_req() {
 	local addr=$1 m=$2 sub=$3 in=/dev/null
@@ -42,8 +51,16 @@ raw_req() {
 raw_status() { sed -n '1s/^Status: \([0-9][0-9][0-9]\).*/\1/p' "$1" | tr -d '\r'; }
 raw_body() { sed '1,/^\r\{0,1\}$/d' "$1"; }
 
+blackhole() {
+	local port
+	port=$(free_port)
+	spawn "blackhole_$1" "$PY" "$NETH" blackhole --listen "127.0.0.1:$port"
+	[ "$(log_count "$TMPD/blackhole_$1.log" full 1)" -ge 1 ] || fail "blackhole $1 did not start"
+	printf -v "$1" %s "$port"
+}
+
 proc_gone() {
-	local i max=$(( ${2:-10} * 20 ))
+	local i max=$(( ${2:-$(guard)} * 20 ))
 	for ((i = 0; i < max; i++)); do
 		kill -0 "$1" 2>/dev/null || { echo gone; return; }
 		sleep 0.05
