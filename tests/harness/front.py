@@ -112,16 +112,19 @@ class Nginx:
         "event stream": {"headers": {"X-Accel-Buffering": False}},
     }
 
-    def __init__(self, lab, name, mount, sock):
+    def __init__(self, lab, name, mount, sock, location="thanos-fcgi-location.conf", **values):
+        """sock: the adapter's socket path, or FastCGI address ("unix:PATH",
+        "HOST:PORT"); values fill the location file's other placeholders."""
         src = os.path.join(DEPLOY, "nginx")
+        addr = "unix:" + sock if sock.startswith("/") else sock
         d = os.path.join(lab.dir, "nginx_%s_%s" % (name, mount.strip("/") or "root"))
         os.makedirs(d, exist_ok=True)
         self.port = procs.free_port()
         render(os.path.join(src, "thanos-fcgi.conf"), os.path.join(d, "thanos-fcgi.conf"))
         render(os.path.join(src, "thanos-fcgi-upstream.conf"), os.path.join(d, "thanos-fcgi-upstream.conf"),
-               FCGI_ADDR="unix:" + sock)
-        render(os.path.join(src, "thanos-fcgi-location.conf"), os.path.join(d, "location.conf"),
-               MOUNT=mount, CONFDIR=d)
+               FCGI_ADDR=addr)
+        render(os.path.join(src, location), os.path.join(d, "location.conf"),
+               MOUNT=mount, CONFDIR=d, **values)
         user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
         render(os.path.join(src, "nginx.conf"), os.path.join(d, "nginx.conf"), USER=user,
                PORT=str(self.port), STATEDIR=d, CONFDIR=d, LOCATION_CONF=os.path.join(d, "location.conf"))
@@ -156,8 +159,10 @@ class Lighttpd:
         "bad path /..%2f..%2fmetrics": {"status": 404},
     }
 
-    def __init__(self, lab, name, mount, flags):
+    def __init__(self, lab, name, mount, flags, snippet="50-thanos-fcgi.conf", **values):
+        """values fill (or override) the snippet's placeholders."""
         src = os.path.join(DEPLOY, "lighttpd")
+        extra = values
         d = os.path.join(lab.dir, "lighttpd_%s" % name)
         os.makedirs(os.path.join(d, "htdocs"), exist_ok=True)
         self.port = procs.free_port()
@@ -168,9 +173,10 @@ class Lighttpd:
                 values[self.SNIPPET_ENV[f]] = v
             else:
                 rest += [f, v]
+        values.update(extra)
         if any(" " in a for a in rest + [lab.binary]):
             raise AssertionError("bin-path is split at spaces: %r" % rest)
-        render(os.path.join(src, "50-thanos-fcgi.conf"), os.path.join(d, "mount.conf"),
+        render(os.path.join(src, snippet), os.path.join(d, "mount.conf"),
                BIN=" ".join([lab.binary] + rest), RUNDIR=d, **values)
         render(os.path.join(src, "lighttpd.conf"), os.path.join(d, "lighttpd.conf"), PORT=str(self.port),
                STATEDIR=d, MOUNT_CONF=os.path.join(d, "mount.conf"))
