@@ -485,3 +485,63 @@ def check_keepalive(c, label, url):
 def copy_exec(src, dst):
     shutil.copy(src, dst)
     os.chmod(dst, 0o755)
+
+
+def echo_body(a):
+    """(status, method, body_len, body_sha256) of a mock /-/echo answer."""
+    try:
+        d = json.loads(a.body)
+        return (a.status, d.get("method"), d.get("body_len"), d.get("body_sha256"))
+    except ValueError as e:
+        return (a.status, "not JSON: %s" % e)
+
+
+OCTETS = [("Content-Type", "application/octet-stream")]
+
+
+def check_body_limit(c, label, url, limit, over):
+    """Against the mock's /-/echo: a POST of limit bytes arrives whole; one
+    of limit + 1 bytes gets the server's own `over` page."""
+    body = os.urandom(limit)
+    c.eq("%s: POST of %d bytes (the limit) arrives whole" % (label, limit),
+         (200, "POST", limit, sha(body)), echo_body(fetch(url, "POST", OCTETS, body, timeout=60)))
+    a = fetch(url, "POST", OCTETS, os.urandom(limit + 1), timeout=60)
+    c.eq("%s: POST of %d bytes gets the server's %d" % (label, limit + 1, over), over, a.status)
+    c.match("%s: the %d is the server's own page, not the upstream's" % (label, over), "<title>", a.short())
+
+
+def check_chunked_post(c, label, url):
+    """Against the mock's /-/echo: a POST sent chunked (no Content-Length)
+    reaches the upstream whole."""
+    body = os.urandom(100000)
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30 * procs.SLOWDOWN)
+    try:
+        conn.request("POST", u.path, body=iter([body[:40000], body[40000:]]), headers=dict(OCTETS),
+                     encode_chunked=True)
+        r = conn.getresponse()
+        got = echo_body(Answer(r.status, r.getheaders(), r.read()))
+    except (OSError, http.client.HTTPException) as e:
+        got = str(e)
+    finally:
+        conn.close()
+    c.eq("%s: a chunked POST (no Content-Length) reaches the upstream whole" % label,
+         (200, "POST", 100000, sha(body)), got)
+
+
+BAD_LOG = re.compile(r"segfault|exit signal|Premature end of script|end of script output before headers|"
+                     r"mod_fcgid: error reading|mod_fcgid: read data timeout|unexpected signal|"
+                     r"AddressSanitizer|LeakSanitizer", re.I)
+
+
+def check_apache_log(c, label, apache):
+    """No crash or broken answer in Apache's error log."""
+    bad = [ln for ln in apache.log_text().splitlines() if BAD_LOG.search(ln)][:3]
+    c.eq("%s: no crash or broken answer in Apache's error log" % label, [], bad)
+
+
+def check_root_metrics(c, label, front, prefix):
+    """/metrics goes to the upstream's root (a Thanos root path)."""
+    a = fetch(front + prefix + "/metrics")
+    c.eq("%s: /metrics goes to the upstream's root" % label, 200, a.status)
+    c.match("%s: /metrics is the upstream's" % label, "^# HELP mock_up", a.short())

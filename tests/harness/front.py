@@ -214,8 +214,13 @@ class Apache:
     DIRS = {"apache_fcgid": ("apache-fcgid", "thanos-fcgi.conf"),
             "apache_cgi": ("apache-cgi", "thanos-cgi.conf")}
 
-    def __init__(self, lab, mode, name, flags):
-        sub, snippet = self.DIRS[mode]
+    def __init__(self, lab, mode, name, flags, snippet=None, env=None, **values):
+        """snippet: another mount file of the same deploy/ directory; env:
+        more of Apache's environment (PassEnv); values fill (or override)
+        the placeholders."""
+        extra = values
+        sub, own = self.DIRS[mode]
+        snippet = snippet or own
         src = os.path.join(DEPLOY, sub)
         d = os.path.join(lab.dir, "%s_%s" % (mode, name))
         for x in ("logs", "run", "fcgid", "htdocs", "bin"):
@@ -233,6 +238,7 @@ class Apache:
         values = {"ROOT_PATHS": "/metrics,/-/healthy,/-/ready", "ROUTE_PREFIX": "/"}
         for f, v in zip(flags[0::2], flags[1::2]):
             values[self.SNIPPET_ENV[f]] = v
+        values.update(extra)
         self.port = procs.free_port()
         self.mount_files(src, snippet, d, b, values)
         conf = os.path.join(d, "httpd.conf")
@@ -243,12 +249,14 @@ class Apache:
                 os.chmod(os.path.join(root, x), os.stat(os.path.join(root, x)).st_mode | 0o444 |
                          (0o111 if x in dirs else 0))
         os.chmod(lab.dir, 0o755)
-        t = subprocess.run(["apache2", "-t", "-f", conf], capture_output=True, text=True, env=lab.clean_env)
+        env = dict(lab.clean_env, **(env or {}))
+        t = subprocess.run(["apache2", "-t", "-f", conf], capture_output=True, text=True, env=env)
         if t.returncode:
             raise AssertionError("apache2 rejects the config: %s" % (t.stdout + t.stderr)[:300])
         self.log = os.path.join(d, "logs", "error.log")
         self.proc = procs.Proc(mode, ["apache2", "-f", conf, "-DFOREGROUND"], os.path.join(d, "apache.log"),
-                               env=lab.clean_env)
+                               env=env)
+        self.dir = d
         procs.wait_for("%s port" % mode, lambda: labmod.port_or_dead(self.proc, self.port))
 
     def mount_files(self, src, snippet, d, b, values):

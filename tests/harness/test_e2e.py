@@ -6,6 +6,7 @@ and each server's own set-ups (spawn-fcgi, settings per request, the root
 mount, two-level mounts).  One test per set-up, `-k nginx` picks a server."""
 
 import os
+import re
 
 import pytest
 
@@ -242,6 +243,92 @@ def lighttpd_two_level(run, c, L):
     f = run.lighttpd(snip, SOCKET=s, UPSTREAM=base(ups.mock(False)), ROUTE_PREFIX=T, ROOT_PATHS=ROOTS)
     e2e.Suite(c, f.url, "/a/b", ups.mock(False), "mock", L + ", mock R=/thanos").run()
     e2e.check_echo_headers(c, L + ", mock", f.url, "/a/b")
+
+
+# --- Apache: mod_fcgid (deploy/apache-fcgid), mod_cgid (deploy/apache-cgi) ----
+
+DEPLOY_LIMIT = {"apache_fcgid": ("apache-fcgid/thanos-fcgi.conf", r"^FcgidMaxRequestLen +([0-9]+)", 1048576, 500),
+                "apache_cgi": ("apache-cgi/thanos-cgi.conf", r"^ *LimitRequestBody +([0-9]+)", 16777216, 413)}
+
+
+def deploy_limit(mode):
+    """The body limit the mount file sets, read from it, the value the
+    tests expect there, and the status over it."""
+    path, pattern, want, over = DEPLOY_LIMIT[mode]
+    with open(os.path.join(front.DEPLOY, path)) as f:
+        m = re.search(pattern, f.read(), re.M)
+    return int(m.group(1)) if m else None, want, over
+
+
+def apache(run, snippet=None, env=None, **values):
+    f = front.Apache(run.lab, run.mode, run.name(), [], snippet, env, **values)
+    f.url = "http://127.0.0.1:%d" % f.port
+    return run.keep(f)
+
+
+def apache_cases(mode):
+    @deployment(mode, "/thanos prometheus")
+    def prometheus(run, c, L):
+        f = apache(run, UPSTREAM=base(run.ups.prometheus("/thanos")), ROUTE_PREFIX=T, ROOT_PATHS="")
+        e2e.Suite(c, f.url, "/thanos", run.ups.prometheus("/thanos"), "prometheus", L).run()
+        e2e.check_apache_log(c, L, f)
+
+    @deployment(mode, "/thanos mock")
+    def mock(run, c, L):
+        f = apache(run, UPSTREAM=base(run.ups.mock(False)), ROUTE_PREFIX=T, ROOT_PATHS=ROOTS)
+        e2e.Suite(c, f.url, "/thanos", run.ups.mock(False), "mock", L).run()
+        e2e.check_echo_headers(c, L, f.url, "/thanos")
+        limit, want, over = deploy_limit(mode)
+        c.eq("%s: the body limit is read from the deploy file" % L, want, limit)
+        e2e.check_body_limit(c, L, f.url + "/thanos/-/echo", limit or want, over)
+        e2e.check_streaming(c, L, f.url, "/thanos")
+        e2e.check_chunked_post(c, L, f.url + "/thanos/-/echo")
+        e2e.check_root_metrics(c, L, f.url, "/thanos")
+        e2e.check_apache_log(c, L, f)
+
+    @deployment(mode, "/thanos mock R=/ with prefix header")
+    def mock_root(run, c, L):
+        f = apache(run, UPSTREAM=run.ups.mock(True), ROUTE_PREFIX="/", ROOT_PATHS=ROOTS)
+        root_checks(run, c, L, f)
+
+    @deployment(mode, "/thanos dead upstream")
+    def dead(run, c, L):
+        port = run.lab.dead.port
+        f = apache(run, UPSTREAM="http://127.0.0.1:%d" % port, ROUTE_PREFIX=T, ROOT_PATHS=ROOTS)
+        e2e.check_dead_upstream(c, L, f.url + "/thanos/api/v1/query?query=up")
+        tail = "\n".join(f.log_text().splitlines()[-5:])
+        c.match("%s: the 502 is in Apache's error log" % L, r"127\.0\.0\.1:%d" % port, tail)
+
+
+def root_checks(run, c, L, f):
+    """The suite and the forwarded headers at /thanos against the mock R = /."""
+    e2e.Suite(c, f.url, "/thanos", run.ups.mock(True), "mock", L).run()
+    e2e.check_echo_headers(c, L, f.url, "/thanos")
+    e2e.check_apache_log(c, L, f)
+
+
+apache_cases("apache_fcgid")
+apache_cases("apache_cgi")
+
+
+@deployment("apache_fcgid", "one program at two mounts (SetEnv)")
+def fcgid_mounts(run, c, L):
+    ups = run.ups
+    f = apache(run, "thanos-fcgi-mounts.conf", THANOS_UPSTREAM=base(ups.mock(False)),
+               PROM_UPSTREAM=base(ups.prometheus("/monitoring/prometheus")))
+    e2e.Suite(c, f.url, "/thanos", ups.mock(False), "mock", L + " /thanos, mock").run()
+    e2e.Suite(c, f.url, "/monitoring/prometheus", ups.prometheus("/monitoring/prometheus"), "prometheus",
+              L + " /monitoring/prometheus, prometheus").run()
+    e2e.check_echo_headers(c, L + " /thanos, mock", f.url, "/thanos")
+    e2e.check_apache_log(c, L, f)
+
+
+@deployment("apache_cgi", "/thanos PassEnv mock R=/ with prefix header")
+def cgi_passenv(run, c, L):
+    f = apache(run, "thanos-cgi-passenv.conf",
+               {"THANOS_FCGI_UPSTREAM": run.ups.mock(True), "THANOS_FCGI_ROUTE_PREFIX": "/",
+                "THANOS_FCGI_ROOT_PATHS": ROOTS})
+    root_checks(run, c, L, f)
 
 
 @pytest.mark.parametrize("mode,name,fn", params())
