@@ -545,3 +545,48 @@ def check_root_metrics(c, label, front, prefix):
     a = fetch(front + prefix + "/metrics")
     c.eq("%s: /metrics goes to the upstream's root" % label, 200, a.status)
     c.match("%s: /metrics is the upstream's" % label, "^# HELP mock_up", a.short())
+
+
+# --- for the shell tests: tests/e2e/common.sh's run_suite ------------------------
+
+
+class Tap:
+    """Checks as the shell tests print them (tests/lib.sh): one line each,
+    "ok - NAME" or "not ok - NAME: DETAIL"."""
+
+    def __init__(self):
+        self.failed = 0
+
+    def out(self, ok, what, detail):
+        if ok:
+            print("ok - %s" % what, flush=True)
+        else:
+            self.failed += 1
+            print("not ok - %s: %s" % (what, detail), flush=True)
+
+    def eq(self, what, want, got):
+        self.out(want == got, what, "want %r, got %r" % (want, got))
+
+    def match(self, what, pattern, got):
+        self.out(got is not None and re.search(pattern, got, re.M), what, "%r does not match /%s/" % (got, pattern))
+
+    def true(self, what, ok, detail=""):
+        self.out(ok, what, detail)
+
+
+def main(argv):
+    """e2e.py suite FRONT_ORIGIN PUBLIC_PREFIX DIRECT_URL KIND [LABEL]"""
+    if len(argv) not in (5, 6) or argv[0] != "suite" or argv[4] not in ("prometheus", "mock"):
+        print("not ok - usage: e2e.py suite FRONT_ORIGIN PUBLIC_PREFIX DIRECT_URL prometheus|mock [LABEL]")
+        return 2
+    front, prefix, direct, kind = argv[1:5]
+    prefix = "" if prefix == "/" else prefix.rstrip("/")
+    label = argv[5] if len(argv) == 6 else "%s at '%s'" % (kind, prefix or "/")
+    t = Tap()
+    Suite(t, front, prefix, direct, kind, label).run()
+    return 1 if t.failed else 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main(sys.argv[1:]))

@@ -118,22 +118,44 @@ def base(url):
     return url[:-len(T)] if url.endswith(T) else url
 
 
+def both(run, c, L, prefix, start, keepalive=False, suffix=("", "")):
+    """The suite at prefix against the Prometheus of that prefix, then
+    against the mock R = /thanos.  start(kind, upstream, root_paths) starts
+    what serves it and returns the front; what it started for the
+    Prometheus is stopped before the mock's.  suffix: the labels' ends
+    (prometheus, mock).  Returns the mock's front."""
+    ups = run.ups
+    for kind, direct, roots, end in (("prometheus", ups.prometheus(prefix), "", suffix[0]),
+                                     ("mock", ups.mock(False), ROOTS, suffix[1])):
+        n = len(run.live)
+        f = start(kind, base(direct), roots)
+        if keepalive and kind == "prometheus":
+            e2e.check_keepalive(c, L, f.url + prefix + "/api/v1/query?query=up")
+        e2e.Suite(c, f.url, prefix, direct, kind, "%s, %s%s" % (L, kind, end)).run()
+        if kind == "prometheus":
+            while len(run.live) > n:
+                run.live.pop().stop()
+    return f
+
+
+# the adapter's own flags for each kind: Prometheus has no Thanos root paths
+ROOT_FLAGS = {"prometheus": ["--upstream.root-path="], "mock": []}
+
+
 # --- nginx (deploy/nginx) -------------------------------------------------------
+
+def nginx_own_adapter(run, how, s):
+    """start() for both(): the adapter (how: listen, spawn) on s, nginx at
+    /thanos in front of it."""
+    def start(kind, up, roots):
+        run.adapter(how, s, "--upstream", up, "--web.route-prefix", T, *ROOT_FLAGS[kind])
+        return run.nginx(s)
+    return start
+
 
 @deployment("nginx", "listen unix /thanos")
 def nginx_listen_unix(run, c, L):
-    ups = run.ups
-    s = "unix:" + run.sock("listen")
-    a = run.adapter("listen", s, "--upstream", base(ups.prometheus("/thanos")), "--web.route-prefix", T,
-                    "--upstream.root-path=")
-    f = run.nginx(s)
-    e2e.check_keepalive(c, L, f.url + "/thanos/api/v1/query?query=up")
-    e2e.Suite(c, f.url, "/thanos", ups.prometheus("/thanos"), "prometheus", L + ", prometheus").run()
-    run.down(f)
-    run.down(a)
-    run.adapter("listen", s, "--upstream", base(ups.mock(False)), "--web.route-prefix", T)
-    f = run.nginx(s)
-    e2e.Suite(c, f.url, "/thanos", ups.mock(False), "mock", L + ", mock").run()
+    f = both(run, c, L, "/thanos", nginx_own_adapter(run, "listen", "unix:" + run.sock("listen")), keepalive=True)
     e2e.check_echo_headers(c, L + ", mock", f.url, "/thanos")
     e2e.check_streaming(c, L + ", mock", f.url, "/thanos")
 
@@ -157,31 +179,15 @@ def nginx_dead(run, c, L):
 
 @deployment("nginx", "spawn-fcgi /thanos")
 def nginx_spawn(run, c, L):
-    ups = run.ups
-    s = run.sock("spawn")
-    a = run.adapter("spawn", s, "--upstream", base(ups.prometheus("/thanos")), "--web.route-prefix", T,
-                    "--upstream.root-path=")
-    f = run.nginx(s)
-    e2e.check_keepalive(c, L, f.url + "/thanos/api/v1/query?query=up")
-    e2e.Suite(c, f.url, "/thanos", ups.prometheus("/thanos"), "prometheus", L + ", prometheus").run()
-    run.down(f)
-    run.down(a)
-    run.adapter("spawn", s, "--upstream", base(ups.mock(False)), "--web.route-prefix", T)
-    f = run.nginx(s)
-    e2e.Suite(c, f.url, "/thanos", ups.mock(False), "mock", L + ", mock").run()
+    both(run, c, L, "/thanos", nginx_own_adapter(run, "spawn", run.sock("spawn")), keepalive=True)
 
 
 @deployment("nginx", "spawn-fcgi /a/b params")
 def nginx_params(run, c, L):
-    ups = run.ups
     s = run.sock("params")
     run.adapter("spawn", s)
-    loc = "thanos-fcgi-location-params.conf"
-    f = run.nginx(s, "/a/b", loc, UPSTREAM=base(ups.prometheus("/a/b")), ROUTE_PREFIX=T, ROOT_PATHS="")
-    e2e.Suite(c, f.url, "/a/b", ups.prometheus("/a/b"), "prometheus", L + ", prometheus").run()
-    run.down(f)
-    f = run.nginx(s, "/a/b", loc, UPSTREAM=base(ups.mock(False)), ROUTE_PREFIX=T, ROOT_PATHS=ROOTS)
-    e2e.Suite(c, f.url, "/a/b", ups.mock(False), "mock", L + ", mock").run()
+    f = both(run, c, L, "/a/b", lambda kind, up, roots: run.nginx(
+        s, "/a/b", "thanos-fcgi-location-params.conf", UPSTREAM=up, ROUTE_PREFIX=T, ROOT_PATHS=roots))
     e2e.check_echo_headers(c, L + ", mock", f.url, "/a/b")
 
 
@@ -189,31 +195,28 @@ def nginx_params(run, c, L):
 
 @deployment("lighttpd", "spawn-fcgi /thanos")
 def lighttpd_spawn(run, c, L):
-    ups = run.ups
     s = run.sock("spawn")
     f = run.lighttpd("50-thanos-fcgi-spawn.conf", SOCKET=s)
-    a = run.adapter("spawn", s, "--upstream", base(ups.prometheus("/thanos")), "--web.route-prefix", T,
-                    "--upstream.root-path=")
-    e2e.Suite(c, f.url, "/thanos", ups.prometheus("/thanos"), "prometheus", L + ", prometheus").run()
-    run.down(a)
-    run.adapter("spawn", s, "--upstream", base(ups.mock(False)), "--web.route-prefix", T)
-    e2e.Suite(c, f.url, "/thanos", ups.mock(False), "mock", L + ", mock").run()
+
+    def start(kind, up, roots):
+        run.adapter("spawn", s, "--upstream", up, "--web.route-prefix", T, *ROOT_FLAGS[kind])
+        return f
+    both(run, c, L, "/thanos", start)
     e2e.check_echo_headers(c, L + ", mock", f.url, "/thanos")
     e2e.check_streaming(c, L + ", mock", f.url, "/thanos")
 
 
+def lighttpd_bin(run, snippet, **more):
+    """start() for both(): lighttpd spawning the adapter itself."""
+    return lambda kind, up, roots: run.lighttpd(snippet, UPSTREAM=up, ROUTE_PREFIX=T, ROOT_PATHS=roots, **more)
+
+
 @deployment("lighttpd", "bin-path /thanos")
 def lighttpd_bin_path(run, c, L):
-    ups = run.ups
     snip = "50-thanos-fcgi.conf"
-    f = run.lighttpd(snip, UPSTREAM=base(ups.prometheus("/thanos")), ROUTE_PREFIX=T, ROOT_PATHS="")
-    e2e.Suite(c, f.url, "/thanos", ups.prometheus("/thanos"), "prometheus", L + ", prometheus").run()
-    run.down(f)
-    f = run.lighttpd(snip, UPSTREAM=base(ups.mock(False)), ROUTE_PREFIX=T, ROOT_PATHS=ROOTS)
-    e2e.Suite(c, f.url, "/thanos", ups.mock(False), "mock", L + ", mock").run()
-    run.down(f)
-    f = run.lighttpd(snip, UPSTREAM=ups.mock(True), ROUTE_PREFIX="/", ROOT_PATHS=ROOTS)
-    e2e.Suite(c, f.url, "/thanos", ups.mock(True), "mock", L + ", mock R=/ with prefix header").run()
+    run.down(both(run, c, L, "/thanos", lighttpd_bin(run, snip)))
+    f = run.lighttpd(snip, UPSTREAM=run.ups.mock(True), ROUTE_PREFIX="/", ROOT_PATHS=ROOTS)
+    e2e.Suite(c, f.url, "/thanos", run.ups.mock(True), "mock", L + ", mock R=/ with prefix header").run()
     e2e.check_echo_headers(c, L + ", mock R=/", f.url, "/thanos")
     e2e.check_streaming(c, L + ", mock R=/", f.url, "/thanos")
     run.down(f)
@@ -223,27 +226,16 @@ def lighttpd_bin_path(run, c, L):
 
 @deployment("lighttpd", "bin-path / fix-root-scriptname")
 def lighttpd_root(run, c, L):
-    ups = run.ups
-    snip = "50-thanos-fcgi-root.conf"
-    f = run.lighttpd(snip, UPSTREAM=base(ups.prometheus("")), ROUTE_PREFIX=T, ROOT_PATHS="")
-    e2e.Suite(c, f.url, "", ups.prometheus(""), "prometheus", L + ", prometheus R=/thanos").run()
-    run.down(f)
-    f = run.lighttpd(snip, UPSTREAM=base(ups.mock(False)), ROUTE_PREFIX=T, ROOT_PATHS=ROOTS)
-    e2e.Suite(c, f.url, "", ups.mock(False), "mock", L + ", mock R=/thanos").run()
+    f = both(run, c, L, "", lighttpd_bin(run, "50-thanos-fcgi-root.conf"), suffix=(" R=/thanos", " R=/thanos"))
     e2e.check_echo_headers(c, L + ", mock R=/thanos", f.url, "/")
 
 
 @deployment("lighttpd", "spawn-fcgi /a/b per request")
 def lighttpd_two_level(run, c, L):
-    ups = run.ups
     s = run.sock("two")
     run.adapter("spawn", s)
-    snip = "50-thanos-fcgi-two-level.conf"
-    f = run.lighttpd(snip, SOCKET=s, UPSTREAM=base(ups.prometheus("/a/b")), ROUTE_PREFIX=T, ROOT_PATHS="")
-    e2e.Suite(c, f.url, "/a/b", ups.prometheus("/a/b"), "prometheus", L + ", prometheus R=/thanos").run()
-    run.down(f)
-    f = run.lighttpd(snip, SOCKET=s, UPSTREAM=base(ups.mock(False)), ROUTE_PREFIX=T, ROOT_PATHS=ROOTS)
-    e2e.Suite(c, f.url, "/a/b", ups.mock(False), "mock", L + ", mock R=/thanos").run()
+    f = both(run, c, L, "/a/b", lighttpd_bin(run, "50-thanos-fcgi-two-level.conf", SOCKET=s),
+             suffix=(" R=/thanos", " R=/thanos"))
     e2e.check_echo_headers(c, L + ", mock", f.url, "/a/b")
 
 
