@@ -112,16 +112,19 @@ class Nginx:
         "event stream": {"headers": {"X-Accel-Buffering": False}},
     }
 
-    def __init__(self, lab, name, mount, sock):
+    def __init__(self, lab, name, mount, sock, location="thanos-fcgi-location.conf", **values):
+        """sock: the adapter's socket path, or FastCGI address ("unix:PATH",
+        "HOST:PORT"); values fill the location file's other placeholders."""
         src = os.path.join(DEPLOY, "nginx")
+        addr = "unix:" + sock if sock.startswith("/") else sock
         d = os.path.join(lab.dir, "nginx_%s_%s" % (name, mount.strip("/") or "root"))
         os.makedirs(d, exist_ok=True)
         self.port = procs.free_port()
         render(os.path.join(src, "thanos-fcgi.conf"), os.path.join(d, "thanos-fcgi.conf"))
         render(os.path.join(src, "thanos-fcgi-upstream.conf"), os.path.join(d, "thanos-fcgi-upstream.conf"),
-               FCGI_ADDR="unix:" + sock)
-        render(os.path.join(src, "thanos-fcgi-location.conf"), os.path.join(d, "location.conf"),
-               MOUNT=mount, CONFDIR=d)
+               FCGI_ADDR=addr)
+        render(os.path.join(src, location), os.path.join(d, "location.conf"),
+               MOUNT=mount, CONFDIR=d, **values)
         user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
         render(os.path.join(src, "nginx.conf"), os.path.join(d, "nginx.conf"), USER=user,
                PORT=str(self.port), STATEDIR=d, CONFDIR=d, LOCATION_CONF=os.path.join(d, "location.conf"))
@@ -156,8 +159,10 @@ class Lighttpd:
         "bad path /..%2f..%2fmetrics": {"status": 404},
     }
 
-    def __init__(self, lab, name, mount, flags):
+    def __init__(self, lab, name, mount, flags, snippet="50-thanos-fcgi.conf", **values):
+        """values fill (or override) the snippet's placeholders."""
         src = os.path.join(DEPLOY, "lighttpd")
+        extra = values
         d = os.path.join(lab.dir, "lighttpd_%s" % name)
         os.makedirs(os.path.join(d, "htdocs"), exist_ok=True)
         self.port = procs.free_port()
@@ -168,9 +173,10 @@ class Lighttpd:
                 values[self.SNIPPET_ENV[f]] = v
             else:
                 rest += [f, v]
+        values.update(extra)
         if any(" " in a for a in rest + [lab.binary]):
             raise AssertionError("bin-path is split at spaces: %r" % rest)
-        render(os.path.join(src, "50-thanos-fcgi.conf"), os.path.join(d, "mount.conf"),
+        render(os.path.join(src, snippet), os.path.join(d, "mount.conf"),
                BIN=" ".join([lab.binary] + rest), RUNDIR=d, **values)
         render(os.path.join(src, "lighttpd.conf"), os.path.join(d, "lighttpd.conf"), PORT=str(self.port),
                STATEDIR=d, MOUNT_CONF=os.path.join(d, "mount.conf"))
@@ -208,8 +214,13 @@ class Apache:
     DIRS = {"apache_fcgid": ("apache-fcgid", "thanos-fcgi.conf"),
             "apache_cgi": ("apache-cgi", "thanos-cgi.conf")}
 
-    def __init__(self, lab, mode, name, flags):
-        sub, snippet = self.DIRS[mode]
+    def __init__(self, lab, mode, name, flags, snippet=None, env=None, **values):
+        """snippet: another mount file of the same deploy/ directory; env:
+        more of Apache's environment (PassEnv); values fill (or override)
+        the placeholders."""
+        extra = values
+        sub, own = self.DIRS[mode]
+        snippet = snippet or own
         src = os.path.join(DEPLOY, sub)
         d = os.path.join(lab.dir, "%s_%s" % (mode, name))
         for x in ("logs", "run", "fcgid", "htdocs", "bin"):
@@ -227,6 +238,7 @@ class Apache:
         values = {"ROOT_PATHS": "/metrics,/-/healthy,/-/ready", "ROUTE_PREFIX": "/"}
         for f, v in zip(flags[0::2], flags[1::2]):
             values[self.SNIPPET_ENV[f]] = v
+        values.update(extra)
         self.port = procs.free_port()
         self.mount_files(src, snippet, d, b, values)
         conf = os.path.join(d, "httpd.conf")
@@ -243,12 +255,14 @@ class Apache:
                 os.chmod(os.path.join(root, x), os.stat(os.path.join(root, x)).st_mode | 0o444 |
                          (0o111 if x in dirs else 0))
         os.chmod(lab.dir, 0o755)
-        t = subprocess.run(["apache2", "-t", "-f", conf], capture_output=True, text=True, env=lab.clean_env)
+        env = dict(lab.clean_env, **(env or {}))
+        t = subprocess.run(["apache2", "-t", "-f", conf], capture_output=True, text=True, env=env)
         if t.returncode:
             raise AssertionError("apache2 rejects the config: %s" % (t.stdout + t.stderr)[:300])
         self.log = os.path.join(d, "logs", "error.log")
         self.proc = procs.Proc(mode, ["apache2", "-f", conf, "-DFOREGROUND"], os.path.join(d, "apache.log"),
-                               env=lab.clean_env)
+                               env=env)
+        self.dir = d
         procs.wait_for("%s port" % mode, lambda: labmod.port_or_dead(self.proc, self.port))
 
     def mount_files(self, src, snippet, d, b, values):
