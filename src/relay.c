@@ -11,8 +11,8 @@
 #include "accesslog.h"
 #include "buf.h"
 #include "clock.h"
-#include "log.h"
 #include "diag.h"
+#include "log.h"
 #include "gate.h"
 #include "method.h"
 #include "metrics.h"
@@ -498,53 +498,6 @@ static enum tf_status try_replicas(struct xfer *x, struct upstream_pool *pool)
 	return s;
 }
 
-/* What came of the request (outcome.h), as the answer step ends it. */
-static void outcome_fill(const struct xfer *x, enum tf_status s, struct outcome *o)
-{
-	const struct relay_worker *w = x->w;
-	int64_t now = clock_now_ms();
-
-	o->method = x->rq->method;
-	o->name = request_name(x->rq);
-	o->e = buf_str(&w->e);
-	o->t = buf_str(&w->t);
-	o->upstream_url = x->attempts > 0 ? buf_str(&w->url) : "";
-	o->remote_addr = x->rq->remote_addr != NULL ? x->rq->remote_addr : "-";
-	o->remote_user = x->rq->remote_user != NULL && *x->rq->remote_user ? x->rq->remote_user : "-";
-	if (s == TF_CLIENT_GONE)
-		o->code = 0;
-	else
-		o->code = x->headers_sent ? w->rh.code : status_http(s);
-	o->status = s;
-	o->cause = x->cause;
-	memcpy(o->failed, x->failed, sizeof(o->failed));
-	o->attempts = x->attempts;
-	o->bytes_in = x->body_read;
-	o->bytes_out = x->bytes_out;
-	o->start_ms = x->req_start_ms;
-	o->first_byte_ms = x->attempts > 0 && x->first_ms >= 0 ? x->first_ms - x->start_ms : -1;
-	o->upstream_ms = x->attempts > 0 ? x->end_ms - x->start_ms : -1;
-	o->total_ms = now - x->req_start_ms;
-}
-
-/* The adapter's own answer to E/-/thanos-fcgi/check (diag.h), with the
- * token; never forwarded.  TF_OK once sent, else the status to answer. */
-static enum tf_status serve_check(struct xfer *x)
-{
-	struct relay_worker *w = x->w;
-
-	if (!diag_token_ok(x->c->check_token, diag_http(x->rq, "HTTP_X_THANOS_FCGI_CHECK_TOKEN")))
-		return buf_appends(&w->msg, "check token missing or wrong (--web.check-token)"),
-		       TF_FORBIDDEN;
-	if (diag_page(&w->out, x->rq, buf_str(&w->e), buf_str(&w->t), x->head) != 0)
-		return buf_appends(&w->msg, "check answer too long"), TF_URI_TOO_LONG;
-	x->headers_sent = 1;
-	if (x->io->write(x->io->ctx, w->out.ptr, w->out.len) != 0)
-		return TF_CLIENT_GONE;
-	x->io->flush(x->io->ctx);
-	return TF_OK;
-}
-
 /* The end of a request: its access and debug lines (accesslog.h), the error
  * line, and the error answer while no header has gone out (else the answer
  * is aborted). */
@@ -557,7 +510,7 @@ static void answer(struct xfer *x, enum tf_status s)
 
 	if (x->own)
 		return; /* the adapter's own page: not counted, not logged */
-	outcome_fill(x, s, &o);
+	xfer_outcome(x, s, &o);
 	log_request(&o);
 	metrics_record(&o);
 	fv[0].val = o.method;
@@ -571,22 +524,6 @@ static void answer(struct xfer *x, enum tf_status s)
 		else if (x->io->abort != NULL)
 			x->io->abort(x->io->ctx);
 	}
-}
-
-/* The adapter's own answer at --web.metrics-path (metrics.h), in place of
- * the replicas: never forwarded; x->own tells answer() not to count it. */
-static enum tf_status own_metrics(struct xfer *x)
-{
-	struct buf page;
-	enum tf_status s = TF_CLIENT_GONE;
-
-	x->own = 1;
-	buf_init(&page, METRICS_PAGE_MAX);
-	if (metrics_page(x->rq->method, &page) == 0 &&
-	    x->io->write(x->io->ctx, page.ptr, page.len) == 0 && x->io->flush(x->io->ctx) == 0)
-		s = TF_OK;
-	buf_free(&page);
-	return s;
 }
 
 /* A request's start: its transfer state, and the worker's per-request
@@ -639,7 +576,7 @@ enum tf_status relay_serve(struct relay_worker *w, const struct relay_io *io,
 		s = plan(&x);
 	}
 	if (s == TF_OK && diag_is_path(x.c->check_token, buf_str(&w->e), buf_str(&w->t)))
-		s = serve_check(&x);
+		s = own_check(&x);
 	else if (s == TF_OK)
 		s = metrics_is_path(x.c, buf_str(&w->t)) ? own_metrics(&x) : try_replicas(&x, pool);
 	answer(&x, s);

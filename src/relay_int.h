@@ -86,4 +86,12 @@ size_t xfer_on_read(char *p, size_t size, size_t n, void *ud);
 int xfer_on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 		     curl_off_t un);
 
+/* What came of the request (outcome.h), as relay's answer step ends it. */
+void xfer_outcome(const struct xfer *x, enum tf_status s, struct outcome *o);
+
+/* own.c: the adapter's own answers, never forwarded.  TF_OK once sent,
+ * else the status to answer (the cause in the worker's message). */
+enum tf_status own_check(struct xfer *x);
+enum tf_status own_metrics(struct xfer *x);
+
 #endif

@@ -159,3 +159,32 @@ int xfer_on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 		x->timed_out = 1;
 	return x->timed_out;
 }
+
+/* What came of the request (outcome.h), as the answer step ends it. */
+void xfer_outcome(const struct xfer *x, enum tf_status s, struct outcome *o)
+{
+	const struct relay_worker *w = x->w;
+	int64_t now = clock_now_ms();
+
+	o->method = x->rq->method;
+	o->name = request_name(x->rq);
+	o->e = buf_str(&w->e);
+	o->t = buf_str(&w->t);
+	o->upstream_url = x->attempts > 0 ? buf_str(&w->url) : "";
+	o->remote_addr = x->rq->remote_addr != NULL ? x->rq->remote_addr : "-";
+	o->remote_user = x->rq->remote_user != NULL && *x->rq->remote_user ? x->rq->remote_user : "-";
+	if (s == TF_CLIENT_GONE)
+		o->code = 0;
+	else
+		o->code = x->headers_sent ? w->rh.code : status_http(s);
+	o->status = s;
+	o->cause = x->cause;
+	memcpy(o->failed, x->failed, sizeof(o->failed));
+	o->attempts = x->attempts;
+	o->bytes_in = x->body_read;
+	o->bytes_out = x->bytes_out;
+	o->start_ms = x->req_start_ms;
+	o->first_byte_ms = x->attempts > 0 && x->first_ms >= 0 ? x->first_ms - x->start_ms : -1;
+	o->upstream_ms = x->attempts > 0 ? x->end_ms - x->start_ms : -1;
+	o->total_ms = now - x->req_start_ms;
+}

@@ -33,13 +33,6 @@ prom() {
 	eval "PROM_$name=$port"
 }
 
-chk() {
-	local name=$1
-	shift
-	env -u THANOS_FCGI_BIN "$THANOS_FCGI_BIN" check "$@" >"$TMPD/$name.out" 2>"$TMPD/$name.err"
-	CHK_RC=$?
-}
-out() { cat "$TMPD/$1.out"; }
 
 prom good /thanos http://127.0.0.1:8080/thanos
 prom noext /thanos

@@ -21,22 +21,20 @@ start_mock --route-prefix /thanos
 UPM="http://127.0.0.1:$MOCK_PORT"
 MOCKLOG="$TMPD/mock_$MOCK_PORT.log"
 
-# chk NAME URL [FLAGS...]: the check with the right upstream settings and
-# the token; $TMPD/NAME.out, CHK_RC.
-chk() {
+# chk_url NAME URL [FLAGS...]: lib.sh's chk with the right upstream
+# settings and the token.
+chk_url() {
 	local name=$1 url=$2
 	shift 2
-	env -u THANOS_FCGI_BIN "$THANOS_FCGI_BIN" check --upstream "$UPM" --web.route-prefix /thanos \
-		--web.check-token "$TOKEN" --url "$url" "$@" >"$TMPD/$name.out" 2>"$TMPD/$name.err"
-	CHK_RC=$?
+	chk "$name" --upstream "$UPM" --web.route-prefix /thanos --web.check-token "$TOKEN" \
+		--url "$url" "$@"
 }
-out() { cat "$TMPD/$1.out"; }
 
 # ---- nginx with deploy/nginx: all right --------------------------------------
 start_socket_adapter --upstream "$UPM" --web.route-prefix /thanos --web.check-token "$TOKEN"
 nginx_front_up ngood "unix:$SOCK"
 NG="http://127.0.0.1:$PORT_ngood/thanos/"
-chk ngood "$NG"
+chk_url ngood "$NG"
 check "nginx, deploy/nginx: exit 0" 0 "$CHK_RC"
 check_match "nginx, deploy/nginx: the public prefix taken from --url" \
 	'^note: public prefix /thanos \(the path of --url\), route prefix /thanos$' "$(out ngood)"
@@ -45,7 +43,7 @@ check_match "nginx, deploy/nginx: what the server passed" \
 check_match "nginx, deploy/nginx: prefix, %2F and Authorization right" "^ok: ${NG}: the web server passes the prefix, %2F and Authorization" "$(out ngood)"
 check "nginx: the check requests never reached the upstream" 0 "$(grep -c 'thanos-fcgi/check' "$MOCKLOG")"
 
-chk nbad "$NG" --web.check-token wrong
+chk_url nbad "$NG" --web.check-token wrong
 check "wrong token: exit 1" 1 "$CHK_RC"
 check_match "wrong token: answered 403, --web.check-token named" "answers 403, not thanos-fcgi's check answer.*\[thanos-fcgi --web.check-token\]" "$(out nbad)"
 code=$(ucurl -o "$TMPD/nt.b" -w '%{http_code}' "${NG}-/thanos-fcgi/check")
@@ -64,7 +62,7 @@ render "$top_srcdir/deploy/nginx/thanos-fcgi-upstream.conf" "$D/thanos-fcgi-upst
 spawn nphp nginx -e stderr -p "$D" -c "$D/nginx.conf" -g 'daemon off;'
 wait_port "$NPHP_PORT" 10 || fail "nginx php-fpm way did not start"
 NP="http://127.0.0.1:$NPHP_PORT/thanos/"
-chk nphp "$NP"
+chk_url nphp "$NP"
 check "nginx the PHP-FPM way: exit 1" 1 "$CHK_RC"
 check_match "nginx the PHP-FPM way: E is the whole path" \
 	"SCRIPT_NAME='/thanos/-/thanos-fcgi/check', PATH_INFO=\(unset\).*derives E='/thanos/-/thanos-fcgi/check', T='', not E='/thanos'" "$(out nphp)"
@@ -74,7 +72,7 @@ check_match "nginx the PHP-FPM way: fastcgi_param SCRIPT_NAME named" \
 # ---- the adapter without a token: the path is the upstream's ----------------------
 kill "$APID" 2>/dev/null
 start_socket_adapter --upstream "$UPM" --web.route-prefix /thanos
-chk noton "$NG"
+chk_url noton "$NG"
 check "adapter without --web.check-token: exit 1" 1 "$CHK_RC"
 check_match "adapter without --web.check-token: the upstream's answer, the flag named" \
 	"${NG}-/thanos-fcgi/check answers 404, not thanos-fcgi's check answer; fix: set the same --web.check-token" "$(out noton)"
@@ -91,8 +89,8 @@ AURL="$F/thanos/"
 apache_case() { # NAME HTTPD MOUNT: check with Apache up, as JSON (aNAME-json.out), then as text
 	apache_state "a$1"
 	if apache_up "$2" "$3" UPSTREAM="$UPM" ROUTE_PREFIX=/thanos ROOT_PATHS="$THANOS_ROOTS" TOKEN="$TOKEN"; then
-		chk "a$1-json" "$AURL" --format json
-		chk "a$1" "$AURL"
+		chk_url "a$1-json" "$AURL" --format json
+		chk_url "a$1" "$AURL"
 	fi
 	apache_down
 }

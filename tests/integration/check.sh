@@ -15,13 +15,6 @@ need python3 openssl
 
 # chk NAME FLAGS...: runs the check; $TMPD/NAME.out holds what it printed,
 # CHK_RC its exit status.
-chk() {
-	local name=$1
-	shift
-	env -u THANOS_FCGI_BIN "$THANOS_FCGI_BIN" check "$@" >"$TMPD/$name.out" 2>"$TMPD/$name.err"
-	CHK_RC=$?
-}
-out() { cat "$TMPD/$1.out"; }
 
 mock thanos --route-prefix /thanos
 mock root
