@@ -15,6 +15,7 @@ export THANOS_FCGI_BIN top_srcdir
 # tests/integration/check.sh and tests/e2e/check_*.sh turn it on.
 export THANOS_FCGI_CHECK_ON_START=false
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/thanos-fcgi-test.XXXXXX")
+: >"$TMPD/failed.txt"
 export TMPD
 PIDS=""
 FAILED=0
@@ -124,7 +125,11 @@ spawn() {
 track() { PIDS="$PIDS $1"; }
 
 pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
-fail() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
+fail() {
+	FAILED=$((FAILED + 1))
+	echo "not ok - $*"
+	[ -n "${TMPD:-}" ] && echo "not ok - $*" >>"$TMPD/failed.txt"
+}
 
 # check DESC WANT GOT: equality assertion.
 check() {
@@ -227,6 +232,9 @@ finish() {
 	if [ "$FAILED" != 0 ]; then
 		echo "# logs kept in $TMPD" >&2
 		for f in "$TMPD"/*.log; do [ -f "$f" ] && { echo "## $f"; tail -n 30 "$f"; }; done >&2
+		# the failures once more, last: what a truncated log still shows
+		echo "# the $FAILED failed checks, again:" >&2
+		cat "$TMPD/failed.txt" >&2
 		exit 1
 	fi
 	exit 0

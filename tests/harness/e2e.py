@@ -483,8 +483,13 @@ def check_keepalive(c, label, url):
 
 
 def copy_exec(src, dst):
-    shutil.copy(src, dst)
-    os.chmod(dst, 0o755)
+    """src as the executable dst, written aside and renamed over it: the
+    old dst may still be running (a CGI process finishing), and a running
+    file cannot be opened for writing (ETXTBSY)."""
+    new = dst + ".new"
+    shutil.copy(src, new)
+    os.chmod(new, 0o755)
+    os.replace(new, dst)
 
 
 def echo_body(a):
