@@ -5,6 +5,8 @@
 # whatever python3 comes first on PATH.  make check runs it; its exit status
 # is pytest's.  Arguments go to pytest, in tests/harness:
 #   run.sh -k 'cgi and redirects'     run.sh test_flows.py
+# make check runs each other test_*.py of HARNESS_TESTS (Makefile.am) as
+# its own test, through this script (PY_LOG_COMPILER).
 # Without arguments or HARNESS_MODES, the adapter's own modes and the front
 # servers run side by side, as two pytest processes (they mostly wait on
 # the mock's delays); either failing fails the run.
@@ -15,14 +17,32 @@ PYTHONDONTWRITEBYTECODE=1
 export PYTHONDONTWRITEBYTECODE
 PY=/usr/bin/python3
 "$PY" -c 'import pytest' 2>/dev/null || { echo "not ok - $PY has no pytest (tests/install-deps installs python3-pytest)"; exit 1; }
+# A file argument (make check passes tests/harness/test_X.py: the
+# TEST_EXTENSIONS .py tests) is made absolute before the cd.
+n=$#
+while [ "$n" -gt 0 ]; do
+	a=$1
+	shift
+	[ -f "$a" ] && a=$(cd "$(dirname "$a")" && pwd)/$(basename "$a")
+	set -- "$@" "$a"
+	n=$((n - 1))
+done
 cd "$top_srcdir/tests/harness" || exit 1
-if [ $# -gt 0 ] || [ -n "${HARNESS_MODES:-}" ]; then
+# the cases, in every mode and behind every front server
+CASES="test_cases.py test_flows.py test_e2e.py"
+if [ $# -gt 0 ]; then
 	exec "$PY" -m pytest -q -p no:cacheprovider "$@"
 fi
+if [ -n "${HARNESS_MODES:-}" ]; then
+	# shellcheck disable=SC2086 # a list of file names
+	exec "$PY" -m pytest -q -p no:cacheprovider $CASES
+fi
 out=$(mktemp -d "${TMPDIR:-/tmp}/thanos-fcgi-run.XXXXXX") || exit 1
-HARNESS_MODES=cgi,listen,unix,spawn,params "$PY" -m pytest -q -p no:cacheprovider >"$out/adapter" 2>&1 &
+# shellcheck disable=SC2086 # a list of file names
+HARNESS_MODES=cgi,listen,unix,spawn,params "$PY" -m pytest -q -p no:cacheprovider $CASES >"$out/adapter" 2>&1 &
 a=$!
-HARNESS_MODES=nginx,lighttpd,apache_fcgid,apache_cgi,shared_hosting "$PY" -m pytest -q -p no:cacheprovider >"$out/front" 2>&1 &
+# shellcheck disable=SC2086
+HARNESS_MODES=nginx,lighttpd,apache_fcgid,apache_cgi,shared_hosting "$PY" -m pytest -q -p no:cacheprovider $CASES >"$out/front" 2>&1 &
 f=$!
 wait "$a"
 ra=$?
