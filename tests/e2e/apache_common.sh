@@ -110,7 +110,7 @@ apache_up() {
 	# group, which would otherwise be this test (and make, and the shell).
 	spawn "apache$N_APACHE" setsid env "${envs[@]}" apache2 -f "$STATE/httpd.conf" -DFOREGROUND
 	eval "APACHE_PID=\$PID_apache$N_APACHE"
-	if ! wait_port "$PORT" 10; then
+	if ! wait_port "$PORT"; then
 		fail "apache2 ($(basename "${mount:-$httpd}")) did not start: $(tail -n 3 "$STATE/logs/error.log" | tr '\n' ' ')"
 		return 1
 	fi

@@ -199,9 +199,9 @@ async function main() {
 	if (rowText) note(`result row: ${rowText}`);
 	check('the result row is the series `up` with value 1', /\bup\{.*\}\s*1\b/.test(rowText) || /\}\s*1$/.test(rowText), `row: ${rowText}`);
 
-	// Let late requests (autocomplete, history) settle before judging them.
-	await page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => {});
-	await page.waitForTimeout(300);
+	// Let late requests (autocomplete, history) settle before judging them:
+	// the event is the network going idle (no request for 500 ms).
+	await page.waitForLoadState('networkidle', { timeout: STEP_MS }).catch(() => {});
 
 	fs.mkdirSync(path.dirname(path.resolve(shotPath)), { recursive: true });
 	await page.screenshot({ path: shotPath, fullPage: true });

@@ -104,12 +104,12 @@ if ! lighttpd -tt -f "$STATEDIR/lighttpd.conf" >"$TMPD/lighttpd-test.log" 2>&1; 
 	finish
 fi
 spawn lighttpd lighttpd -D -f "$STATEDIR/lighttpd.conf"
-wait_port "$FRONT_PORT" 10 || { fail "lighttpd did not open port $FRONT_PORT"; finish; }
+wait_port "$FRONT_PORT" || { fail "lighttpd did not open port $FRONT_PORT"; finish; }
 FRONT="http://127.0.0.1:$FRONT_PORT"
 i=0
 until [ "$(ucurl -o /dev/null -w '%{http_code}' "$FRONT$FRONT_PREFIX/api/v1/query?query=up")" = 200 ]; do
 	i=$((i + 1))
-	if [ "$i" -ge 200 ]; then
+	if [ "$i" -ge $(($(guard) * 20)) ]; then
 		fail "$FRONT$FRONT_PREFIX/api/v1/query?query=up does not answer 200 through lighttpd + thanos-fcgi"
 		finish
 	fi

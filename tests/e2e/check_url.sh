@@ -60,7 +60,7 @@ render "$top_srcdir/deploy/nginx/thanos-fcgi-upstream.conf" "$D/thanos-fcgi-upst
 	render "$top_srcdir/deploy/nginx/nginx.conf" "$D/nginx.conf" USER="$(id -un)" PORT="$NPHP_PORT" \
 		STATEDIR="$D" CONFDIR="$D" LOCATION_CONF="$D/location.conf" || fail "nginx php-fpm way: render"
 spawn nphp nginx -e stderr -p "$D" -c "$D/nginx.conf" -g 'daemon off;'
-wait_port "$NPHP_PORT" 10 || fail "nginx php-fpm way did not start"
+wait_port "$NPHP_PORT" || fail "nginx php-fpm way did not start"
 NP="http://127.0.0.1:$NPHP_PORT/thanos/"
 chk_url nphp "$NP"
 check "nginx the PHP-FPM way: exit 1" 1 "$CHK_RC"

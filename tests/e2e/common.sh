@@ -106,7 +106,7 @@ render() {
 }
 
 wait_http() {
-	local i=0 max=$(( ${2:-10} * 20 ))
+	local i=0 max=$(( ${2:-$(guard)} * 20 ))
 	while [ "$(ucurl -o /dev/null -w '%{http_code}' --max-time 2 "$1")" = 000 ]; do
 		i=$((i + 1))
 		[ "$i" -ge "$max" ] && { echo "$1 did not answer" >&2; return 1; }
@@ -141,7 +141,7 @@ EOF
 	# ready, and the first scrape is in: `up` has a result
 	while ! ucurl --max-time 2 "http://127.0.0.1:$PROM_PORT${route%/}/api/v1/query?query=up" | grep -q '"job":"prometheus"'; do
 		i=$((i + 1))
-		if [ "$i" -ge 600 ]; then
+		if [ "$i" -ge $(($(guard) * 20)) ]; then
 			fail "prometheus on port $PROM_PORT did not become ready (log: $TMPD/prometheus_$PROM_PORT.log)"
 			return 1
 		fi
@@ -155,7 +155,7 @@ start_mock() {
 	MOCK_PORT=$(free_port)
 	spawn "mock_$MOCK_PORT" python3 "$top_srcdir/tests/mock/thanos_mock.py" \
 		--listen "127.0.0.1:$MOCK_PORT" "$@"
-	wait_port "$MOCK_PORT" 10 || { fail "mock on port $MOCK_PORT did not start"; return 1; }
+	wait_port "$MOCK_PORT" || { fail "mock on port $MOCK_PORT did not start"; return 1; }
 	export MOCK_PORT
 }
 
@@ -173,7 +173,7 @@ lighttpd_up() {
 	N_LIGHTTPD=$((${N_LIGHTTPD:-0} + 1))
 	spawn "lighttpd$N_LIGHTTPD" lighttpd -D -f "$state/lighttpd.conf"
 	eval "LIGHTTPD_PID=\$PID_lighttpd$N_LIGHTTPD"
-	wait_port "$port" 10 || { fail "lighttpd ($snippet) did not start"; return 1; }
+	wait_port "$port" || { fail "lighttpd ($snippet) did not start"; return 1; }
 }
 
 lighttpd_down() {
@@ -227,7 +227,7 @@ start_fault_upstream() {
 	UP_PORT=$(free_port)
 	UP="http://127.0.0.1:$UP_PORT"
 	spawn up python3 "$top_srcdir/tests/mock/thanos_mock.py" --mode fault --listen "127.0.0.1:$UP_PORT" --route-prefix "$UP_ROUTE"
-	wait_port "$UP_PORT" 10 || fail "fault upstream did not start"
+	wait_port "$UP_PORT" || fail "fault upstream did not start"
 }
 
 # start_socket_adapter ARGS...: thanos-fcgi as "adapter" on the unix socket
@@ -237,7 +237,7 @@ start_socket_adapter() {
 	rm -f "$SOCK" # a killed one's: wait_file must see the new one
 	spawn adapter "$THANOS_FCGI_BIN" --listen "unix:$SOCK" "$@"
 	APID=$PID_adapter
-	wait_file "$SOCK" 10 || fail "thanos-fcgi did not create $SOCK"
+	wait_file "$SOCK" || fail "thanos-fcgi did not create $SOCK"
 }
 
 # nginx_render DIR FCGI_ADDR PORT LOCATION_TEMPLATE SERVER_LINES [KEY=VALUE...]:
@@ -272,7 +272,7 @@ nginx_front_up() {
 		return 1
 	fi
 	spawn "$name" nginx -e stderr -p "$d" -c "$d/nginx.conf" -g 'daemon off;'
-	wait_port "$port" 10 || { fail "$name: nginx did not start"; return 1; }
+	wait_port "$port" || { fail "$name: nginx did not start"; return 1; }
 	eval "PORT_$name=$port"
 }
 

@@ -154,7 +154,7 @@ else
 fi
 spawn lighttpd unshare -m sh -c "$NS" sh "$ETC" "$RUN" lighttpd -D -f /etc/lighttpd/lighttpd.conf
 LPID=$PID_lighttpd
-wait_port "$PORT" 10 || fail "lighttpd did not start (log: $TMPD/lighttpd.log)"
+wait_port "$PORT" || fail "lighttpd did not start (log: $TMPD/lighttpd.log)"
 check "thanos-fcgi runs, started by lighttpd as www-data" www-data \
 	"$(ps -o user= -p "$(pkg_procs | awk '{ print $1 }')" 2>/dev/null | tr -d ' ')"
 run_suite "$F" /thanos "http://127.0.0.1:$PROM/thanos" prometheus "debian package, lighttpd conf-available"

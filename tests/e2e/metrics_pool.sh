@@ -41,7 +41,7 @@ front_up() {
 		CONFDIR="$d" LOCATION_CONF="$d/location.conf" || return 1
 	spawn "nginx$NGX" nginx -e stderr -p "$d" -c "$d/nginx.conf" -g 'daemon off;'
 	eval "NGINX_PID=\$PID_nginx$NGX"
-	wait_port "$PORT" 10 || { fail "nginx did not start"; return 1; }
+	wait_port "$PORT" || { fail "nginx did not start"; return 1; }
 }
 
 front_down() {
@@ -118,7 +118,7 @@ scrape_configs:
 EOC
 	spawn prometheus prometheus --config.file="$dir/prometheus.yml" \
 		--storage.tsdb.path="$dir/data" --web.listen-address="127.0.0.1:$PROM_PORT"
-	wait_http "http://127.0.0.1:$PROM_PORT/-/ready" 60 || fail "prometheus did not start"
+	wait_http "http://127.0.0.1:$PROM_PORT/-/ready" || fail "prometheus did not start"
 }
 
 echo "# three --listen processes behind one nginx upstream block"
@@ -127,7 +127,7 @@ for i in 1 2 3; do
 	p=$(free_port)
 	spawn "adapter$i" "$THANOS_FCGI_BIN" --listen "127.0.0.1:$p" --upstream "$UP" \
 		--web.route-prefix /thanos --web.metrics-path "$MP" --metrics.file "$TMPD/listen.metrics"
-	wait_port "$p" 10 || fail "adapter $i did not listen on $p"
+	wait_port "$p" || fail "adapter $i did not listen on $p"
 	ADDRS+=("127.0.0.1:$p")
 done
 front_up "${ADDRS[@]}"

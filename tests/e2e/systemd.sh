@@ -65,7 +65,7 @@ nginx_up() {
 			CONFDIR="$d" LOCATION_CONF="$d/location.conf" || { fail "render nginx files"; return 1; }
 	spawn "nginx$N" nginx -e stderr -p "$d" -c "$d/nginx.conf" -g 'daemon off;'
 	eval "NGINX_PID=\$PID_nginx$N"
-	wait_port "$PORT" 10 || fail "nginx did not start"
+	wait_port "$PORT" || fail "nginx did not start"
 }
 
 stop() {
@@ -85,7 +85,7 @@ as_listen_service() {
 	N=$((N + 1))
 	spawn "listen$N" env -i PATH="$PATH" "${env[@]}" "${argv[@]}"
 	eval "ADAPTER_PID=\$PID_listen$N"
-	wait_file "$sock" 10 || fail "thanos-fcgi.service ExecStart did not create its socket"
+	wait_file "$sock" || fail "thanos-fcgi.service ExecStart did not create its socket"
 	check "thanos-fcgi.service: the socket is srw-rw---- (--listen.mode 0660)" 660 "$(stat -c %a "$sock")"
 	SOCK=$sock
 }
@@ -111,7 +111,7 @@ os.dup2(s.fileno(), 0)
 os.execv(sys.argv[2], sys.argv[2:])
 ' "$sock" "${argv[@]}"
 	eval "ADAPTER_PID=\$PID_activated$N"
-	wait_file "$sock" 10 || fail "socket for the activated service did not appear"
+	wait_file "$sock" || fail "socket for the activated service did not appear"
 	SOCK=$sock
 }
 

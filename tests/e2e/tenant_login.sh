@@ -129,7 +129,7 @@ echo "# lighttpd mod_auth, spawn-fcgi"
 LSOCK="$TMPD/lighttpd-spawn.sock"
 spawn spawnfcgi spawn-fcgi -n -s "$LSOCK" -M 0660 -- "$THANOS_FCGI_BIN" --upstream "$UP" \
 	--web.route-prefix /thanos --tenant.header THANOS-TENANT --tenant.map "$MAP"
-wait_file "$LSOCK" 10 || fail "spawn-fcgi did not create $LSOCK"
+wait_file "$LSOCK" || fail "spawn-fcgi did not create $LSOCK"
 LPORT=$(free_port)
 lighttpd_up "$TMPD/lighttpd" "$LPORT" 50-thanos-fcgi-tenant.conf SOCKET="$LSOCK" HTPASSWD="$PW" &&
 	check_logins "lighttpd mod_auth" "http://127.0.0.1:$LPORT/thanos"
