@@ -116,6 +116,25 @@ def tls_proxy(opts):
         threading.Thread(target=serve, args=(raw,), daemon=True).start()
 
 
+def accept_queue(port):
+    """The accept queue length of the loopback LISTEN socket on port (its
+    rx_queue in /proc/net/tcp), or -1 when there is none."""
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            x = line.split()
+            if x[3] == "0A" and int(x[1].split(":")[1], 16) == port:
+                return int(x[4].split(":")[1], 16)
+    return -1
+
+
+def wait_queue_full(port):
+    """Until the kernel has queued the handshakes the backlog holds (listen(0)
+    holds one): the event that the port now stalls every connect."""
+    end = time.monotonic() + 30  # tests/harness/procs.py GUARD
+    while accept_queue(port) < 1 and time.monotonic() < end:
+        time.sleep(0.01)
+
+
 def blackhole(opts):
     addr = hostport(opts.listen)
     srv = socket.socket()
@@ -131,7 +150,7 @@ def blackhole(opts):
         except BlockingIOError:
             pass
         fill.append(c)
-    time.sleep(0.3)
+    wait_queue_full(addr[1])
     log("blackhole: accept queue of %s full" % opts.listen)
     print("ready", flush=True)
     signal.pause()
