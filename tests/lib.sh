@@ -12,7 +12,7 @@ set -u
 export THANOS_FCGI_BIN top_srcdir
 # The start-up check (a FastCGI process probes its upstreams once) is off in
 # the tests: its probes would count among the requests the fakes see.
-# tests/integration/check.sh and tests/e2e/check_*.sh turn it on.
+# tests/harness/test_check.py and tests/e2e/check_*.sh turn it on.
 export THANOS_FCGI_CHECK_ON_START=false
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/thanos-fcgi-test.XXXXXX")
 : >"$TMPD/failed.txt"

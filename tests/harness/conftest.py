@@ -77,6 +77,7 @@ def pytest_runtest_makereport(item, call):
 
 def pytest_terminal_summary(terminalreporter):
     total = sum(TALLY.values())
-    per = ", ".join("%s %d" % (m, TALLY[m]) for m in labmod.MODES if TALLY[m])
+    areas = [m for m in labmod.MODES if TALLY[m]] + sorted(k for k in TALLY if k not in labmod.MODES)
+    per = ", ".join("%s %d" % (m, TALLY[m]) for m in areas)
     terminalreporter.write_line("# %d checks: %s" % (total, per))
     terminalreporter.write_line("# %d requests" % labmod.REQUESTS[0])

@@ -336,7 +336,7 @@ class Lab:
         self.adapter_specs = specs.get("adapters", {})
         self.clean_env = {k: v for k, v in os.environ.items() if not k.startswith("THANOS_FCGI_")}
         # No start-up check (its probes would reach the mocks beside the
-        # cases' requests); tests/integration/check.sh covers it.
+        # cases' requests); tests/harness/test_check.py covers it.
         self.clean_env["THANOS_FCGI_CHECK_ON_START"] = "false"
         self.flags = flagmod.read_table(binary)
         self.cgi_log = os.path.join(directory, "cgi.log")

@@ -1,0 +1,274 @@
+"""test_check.py: `thanos-fcgi check` against the mock Thanos set up with
+each mistake (route prefix elsewhere, root paths empty, its own external
+prefix wrong or doubled, its prefix header served while the adapter sends
+none), an upstream that refuses, a unix socket that is not there, one whose
+TLS certificate is not trusted, the all-good case (exit 0), --format json,
+bad settings (exit 2); and the same check at start-up of a FastCGI process:
+its findings as warnings in the log, a first request answered while the
+check still waits on a slow probe, SIGTERM during a probe, spawn-fcgi, and
+no check in CGI mode or with --check.on-start=false."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+import bounds
+import cases as casemod
+import conftest
+import lab as labmod
+import procs
+
+HOLD = "hold: /metrics waits"
+
+
+def checks(name):
+    return casemod.Checks("check: " + name)
+
+
+def record(c):
+    conftest.record("check", c)
+
+
+def waited(c, what, proc, pattern):
+    """A check that proc logs a line matching pattern (an event, guarded)."""
+    try:
+        proc.wait_log(pattern)
+        c.true(what, True)
+    except procs.WaitTimeout as e:
+        c.true(what, False, str(e))
+
+
+class Check:
+    """One run of `thanos-fcgi check ARGS`: rc, out, err."""
+
+    def __init__(self, lab, *args):
+        env = dict(lab.clean_env)
+        env.pop("THANOS_FCGI_CHECK_ON_START", None)
+        env.pop("THANOS_FCGI_BIN", None)
+        p = subprocess.run([lab.binary, "check"] + list(args), env=env, capture_output=True,
+                           timeout=procs.GUARD)
+        self.rc = p.returncode
+        self.out = p.stdout.decode("utf-8", "replace")
+        self.err = p.stderr.decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def mocks(lab):
+    """The mock Thanos in each shape: at /thanos, at /, with its external
+    prefix elsewhere or doubled, serving the X-Forwarded-Prefix header."""
+    shapes = {
+        "thanos": ["--route-prefix", "/thanos"],
+        "root": [],
+        "ext": ["--route-prefix", "/thanos", "--external-prefix", "/other"],
+        "dbl": ["--route-prefix", "/thanos", "--external-prefix", "/thanos/thanos"],
+        "hdr": ["--prefix-header", "X-Forwarded-Prefix"],
+    }
+    m = {k: labmod.Mock(lab, "check_" + k, v) for k, v in shapes.items()}
+    yield m
+    for x in m.values():
+        x.stop()
+
+
+def test_good_and_route_prefix(lab, mocks):
+    """All good is exit 0; the route prefix wrong either way names where the
+    UI answers and the flag on the right side."""
+    c = checks("route prefix")
+    up = mocks["thanos"].url
+    r = Check(lab, "--upstream", up, "--web.route-prefix", "/thanos")
+    c.eq("all good: exit 0", 0, r.rc)
+    c.match("all good: names Thanos and the route prefix", r"^ok: %s: Thanos, route prefix /thanos" % up, r.out)
+    c.match("all good: says which public prefix it assumed", r"^note: public prefix assumed /thanos \(the route prefix",
+            r.out)
+    r = Check(lab, "--upstream", mocks["root"].url, "--web.route-prefix", "/thanos")
+    c.eq("Thanos at /, adapter /thanos: exit 1", 1, r.rc)
+    c.match("Thanos at /, adapter /thanos: says where it serves and the flag",
+            r"serves under the route prefix / .*--web.route-prefix is /thanos \(GET /thanos/ answers 404\); "
+            r"fix: set thanos-fcgi's --web.route-prefix=/", r.out)
+    r = Check(lab, "--upstream", up, "--web.route-prefix", "/")
+    c.eq("Thanos at /thanos, adapter /: exit 1", 1, r.rc)
+    c.match("Thanos at /thanos, adapter /: its UI answers at /thanos/",
+            r"Thanos serves under the route prefix /thanos \(its UI answers at /thanos/\).*fix: set thanos-fcgi's "
+            r"--web.route-prefix=/thanos, or start Thanos with --web.route-prefix=/", r.out)
+    r = Check(lab, "--upstream", up, "--web.route-prefix", "/thanos", "--upstream.root-path=")
+    c.eq("root paths empty before a Thanos: exit 1", 1, r.rc)
+    c.match("root paths empty before a Thanos: /-/ready and /metrics would 404, the default named",
+            r"/-/ready and /metrics would 404: Thanos serves them at its root.*"
+            r"--upstream.root-path=/metrics,/-/healthy,/-/ready", r.out)
+    record(c)
+
+
+def test_upstream_prefix(lab, mocks):
+    """The upstream's own external prefix elsewhere or doubled, E given, and
+    the prefix header it serves while the adapter sends none."""
+    c = checks("the upstream's prefix")
+    r = Check(lab, "--upstream", mocks["ext"].url, "--web.route-prefix", "/thanos")
+    c.eq("Thanos --web.external-prefix=/other: exit 1", 1, r.rc)
+    c.match("Thanos --web.external-prefix=/other: its GLOBAL_PATH_PREFIX and Thanos's flag",
+            r"GLOBAL_PATH_PREFIX is '/other', not under the public prefix /thanos.*start Thanos with "
+            r"--web.external-prefix=/thanos.*\[Thanos's own --web.external-prefix\]", r.out)
+    r = Check(lab, "--format", "json", "--upstream", mocks["dbl"].url, "--web.route-prefix", "/thanos")
+    c.match("Thanos --web.external-prefix=/thanos/thanos: reported as doubled", '"id":"page_prefix_doubled"', r.out)
+    c.eq("doubled: exit 1", 1, r.rc)
+    r = Check(lab, "--upstream", mocks["thanos"].url, "--web.route-prefix", "/thanos", "--web.external-prefix", "/pub")
+    c.match("E given: the note says --web.external-prefix, not assumed",
+            r"^note: public prefix /pub \(--web.external-prefix\)", r.out)
+    c.match("E /pub before a Thanos serving /thanos (no prefix header): its page named",
+            r"GLOBAL_PATH_PREFIX is '/thanos', not under the public prefix /pub", r.out)
+    hdr = ["--upstream", mocks["hdr"].url, "--web.route-prefix", "/", "--web.external-prefix", "/thanos"]
+    r = Check(lab, *(hdr + ["--web.prefix-header="]))
+    c.eq("Thanos serves X-Forwarded-Prefix, adapter sends none: exit 1", 1, r.rc)
+    c.match("Thanos serves X-Forwarded-Prefix, adapter sends none: the adapter's flag",
+            r"takes its UI prefix from X-Forwarded-Prefix .*fix: set thanos-fcgi's "
+            r"--web.prefix-header=X-Forwarded-Prefix", r.out)
+    r = Check(lab, *hdr)
+    c.eq("Thanos serves X-Forwarded-Prefix, adapter sends it: exit 0", 0, r.rc)
+    r = Check(lab, "--upstream", mocks["thanos"].url, "--web.route-prefix", "/thanos", "--tenant.header",
+              "THANOS-TENANT")
+    c.eq("tenancy before a Thanos: exit 0 (nothing wrong seen)", 0, r.rc)
+    c.match("tenancy before a Thanos: names --query.enforce-tenancy, claims no isolation",
+            r"^note: .*isolates tenants only when run with --query.enforce-tenancy and "
+            r"--query.tenant-header=THANOS-TENANT", r.out)
+    record(c)
+
+
+@pytest.fixture(scope="module")
+def tls_server(lab):
+    """openssl s_server with a self-signed certificate nobody trusts."""
+    d = os.path.join(lab.dir, "check_tls")
+    os.makedirs(d, exist_ok=True)
+    key, cert = os.path.join(d, "k.pem"), os.path.join(d, "c.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    port = procs.free_port()
+    p = procs.Proc("s_server", ["openssl", "s_server", "-quiet", "-accept", "127.0.0.1:%d" % port,
+                                "-cert", cert, "-key", key, "-www"], os.path.join(d, "s_server.log"))
+    procs.wait_for("openssl s_server port", lambda: labmod.port_or_dead(p, port))
+    yield port
+    p.stop()
+
+
+def test_unreachable_and_tls(lab, mocks, tls_server):
+    """Refused, a missing unix socket, an untrusted certificate: the cause
+    and the flag; JSON for two replicas; bad settings are exit 2."""
+    c = checks("unreachable")
+    dead = "http://127.0.0.1:%d" % lab.dead.port
+    r = Check(lab, "--upstream", dead, "--web.route-prefix", "/thanos")
+    c.eq("refused: exit 1", 1, r.rc)
+    c.match("refused: the cause and --upstream",
+            r"^fail: %s: unreachable: .*Couldn't connect.*\[thanos-fcgi --upstream\]" % dead, r.out)
+    sock = os.path.join(lab.dir, "none.sock")
+    r = Check(lab, "--upstream", "unix:" + sock, "--web.route-prefix", "/thanos")
+    c.eq("unix socket missing: exit 1", 1, r.rc)
+    c.match("unix socket missing: the socket named", r"^fail: unix:%s: unreachable: unix socket %s: " % (sock, sock),
+            r.out)
+    r = Check(lab, "--upstream", "https://127.0.0.1:%d" % tls_server, "--web.route-prefix", "/thanos")
+    c.eq("untrusted certificate: exit 1", 1, r.rc)
+    c.match("untrusted certificate: TLS failed, the cause, --upstream.tls.ca-file",
+            r"TLS failed: .*certificate.*--upstream.tls.ca-file", r.out)
+    r = Check(lab, "--format", "json", "--upstream", mocks["thanos"].url + "," + dead, "--web.route-prefix", "/thanos")
+    d = json.loads(r.out)
+    u = d["upstreams"]
+    c.eq("json: ok false, one replica fine, the other unreachable", (False, "Thanos", "ok", "unreachable", "--upstream"),
+         (d["ok"], u[0]["kind"], u[0]["findings"][0]["id"], u[1]["findings"][0]["id"], u[1]["findings"][0]["flag"]))
+    r = Check(lab, "--upstream", mocks["thanos"].url, "--web.route-prefix", "/thanos", "--no-such-flag", "x")
+    c.eq("unknown flag: exit 2", 2, r.rc)
+    r = Check(lab, "--format", "yaml", "--upstream", mocks["thanos"].url)
+    c.eq("bad --format: exit 2", 2, r.rc)
+    c.match("bad --format: says so", r"--format: want text or json", r.err)
+    record(c)
+
+
+def on_start(lab, mode, name, flags, **env):
+    """An adapter of mode with the start-up check on."""
+    spec = {"flags": flags, "env": dict({"THANOS_FCGI_CHECK_ON_START": "true"}, **env), "settings": "flags"}
+    return labmod.Adapter(lab, mode, "check_" + name, spec)
+
+
+def test_start_up_slow_probe(lab, mocks):
+    """FastCGI: the first request is answered while the check's probe is
+    held; once released, the finding is logged at warn level."""
+    c = checks("start-up")
+    hold = os.path.join(lab.dir, "check_release")
+    slow = labmod.Mock(lab, "check_slow", ["--route-prefix", "/thanos", "--hold-path", "/metrics",
+                                           "--hold-file", hold])
+    a = on_start(lab, "listen", "st", ["--upstream", slow.url, "--web.route-prefix", "/thanos",
+                                       "--upstream.root-path=", "--log.level", "warn"])
+    try:
+        waited(c, "start-up: the check's first probe waits at the upstream", slow.proc, HOLD)
+        r = a.request("GET", "/thanos", "/api/v1/query?query=up")
+        c.eq("start-up: a first request is answered while the check waits", 200, r.status)
+        c.eq("start-up: the check had not finished then", 0, a.proc.log_count("check: done"))
+        open(hold, "w").close()
+        waited(c, "start-up: the check ends once its probe is answered", a.proc, "check: done, 1 problem")
+        log = a.proc.log_text()
+        c.match("start-up: the finding is logged at warn level, naming the flag",
+                r"check: .*/-/ready and /metrics would 404.*--upstream.root-path=/metrics", log)
+        c.eq("start-up: at warn level the check's info lines are not there", 0, log.count("probing the upstream"))
+    finally:
+        a.stop()
+        slow.stop()
+    record(c)
+
+
+def test_stop_during_probe(lab):
+    """SIGTERM while the check's probe still waits: the process ends within
+    its --shutdown.grace (the probe aborted), status 0, no findings."""
+    c = checks("stop during the probe")
+    held = labmod.Mock(lab, "check_held", ["--route-prefix", "/thanos", "--hold-path", "/metrics",
+                                           "--hold-file", os.path.join(lab.dir, "check_never")])
+    grace = 5.0
+    a = on_start(lab, "listen", "hd", ["--upstream", held.url, "--web.route-prefix", "/thanos",
+                                       "--shutdown.grace", "%ds" % grace])
+    try:
+        waited(c, "stop: the probe waits", held.proc, HOLD)
+        t0 = time.monotonic()
+        os.kill(a.proc.pid, signal.SIGTERM)
+        rc = a.proc.wait_exit()
+        took = time.monotonic() - t0
+        b = (0.0, bounds.configured_bound(grace)[1])
+        c.true("stop: ends within --shutdown.grace though the probe never got an answer", bounds.within(took, b),
+               bounds.show(took, b))
+        c.eq("stop: exit status 0, the check's findings not logged", (0, 0), (rc, a.proc.log_count("check: done")))
+    finally:
+        a.stop()
+        held.stop()
+    record(c)
+
+
+def test_spawn_and_off(lab, mocks):
+    """Under spawn-fcgi (no terminal) the same warning is logged;
+    --check.on-start=false runs no check."""
+    c = checks("spawn-fcgi and off")
+    up = mocks["thanos"].url
+    a = on_start(lab, "spawn", "sp", ["--upstream", up, "--web.route-prefix", "/thanos", "--upstream.root-path="])
+    try:
+        waited(c, "spawn-fcgi: the start-up check ends with one problem", a.proc, "check: done, 1 problem")
+        c.match("spawn-fcgi: the warning names the flag",
+                r"check: .*/-/ready and /metrics would 404.*--upstream.root-path=/metrics", a.proc.log_text())
+    finally:
+        a.stop()
+    a = labmod.Adapter(lab, "listen", "check_quiet", {"flags": ["--upstream", up, "--web.route-prefix", "/thanos",
+                                                                "--check.on-start=false"]})
+    try:
+        c.eq("check.on-start=false: answers", 200, a.request("GET", "/thanos", "/api/v1/query?query=up").status)
+        c.eq("check.on-start=false: no start-up check", 0, a.proc.log_count("check:"))
+    finally:
+        a.stop()
+    record(c)
+
+
+def test_cgi_no_check(lab, mocks):
+    """CGI: one request a process, so no start-up check: only the request
+    reaches the upstream."""
+    c = checks("CGI")
+    root = mocks["root"]
+    n0 = len(root.requests())
+    a = labmod.Adapter(lab, "cgi", "check_cg", {"flags": ["--upstream", root.url, "--web.route-prefix", "/"],
+                                                "env": {"THANOS_FCGI_CHECK_ON_START": "true"}})
+    c.eq("CGI: answered", 200, a.request("GET", "/thanos", "/api/v1/query?query=up").status)
+    c.eq("CGI: only the request reached the upstream (no probes)", n0 + 1, len(root.requests()))
+    record(c)
