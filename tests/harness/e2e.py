@@ -89,7 +89,10 @@ class Prometheus:
     """Debian's prometheus on a free port, scraping itself every second;
     ready once its first scrape is in (`up` has a result)."""
 
-    def __init__(self, directory, prefix):
+    def __init__(self, directory, prefix, route=ROUTE, external="http://127.0.0.1"):
+        """prefix: the path of its --web.external-url (the origin external,
+        or no --web.external-url when external is None); route: its
+        --web.route-prefix."""
         self.port = procs.free_port()
         d = os.path.join(directory, "prometheus_%d" % self.port)
         os.makedirs(d)
@@ -97,14 +100,15 @@ class Prometheus:
         with open(conf, "w") as f:
             f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
                     "scrape_configs:\n  - job_name: prometheus\n    metrics_path: %s/metrics\n"
-                    "    static_configs:\n      - targets: ['127.0.0.1:%d']\n" % (ROUTE, self.port))
-        self.url = "http://127.0.0.1:%d%s" % (self.port, ROUTE)
+                    "    static_configs:\n      - targets: ['127.0.0.1:%d']\n" % (route.rstrip("/"), self.port))
+        self.url = "http://127.0.0.1:%d%s" % (self.port, route.rstrip("/"))
         # the external URL's path is what counts (redirects and the UI's
         # prefix are built from it), not its origin
         self.proc = procs.Proc("prometheus " + prefix, [
             "prometheus", "--config.file=" + conf, "--storage.tsdb.path=" + os.path.join(d, "data"),
-            "--web.listen-address=127.0.0.1:%d" % self.port, "--web.route-prefix=" + ROUTE,
-            "--web.external-url=http://127.0.0.1" + prefix], os.path.join(d, "prometheus.log"))
+            "--web.listen-address=127.0.0.1:%d" % self.port, "--web.route-prefix=" + route]
+            + ([] if external is None else ["--web.external-url=" + external + prefix]),
+            os.path.join(d, "prometheus.log"))
 
     def wait(self):
         def ready():

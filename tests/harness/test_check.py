@@ -6,7 +6,9 @@ TLS certificate is not trusted, the all-good case (exit 0), --format json,
 bad settings (exit 2); and the same check at start-up of a FastCGI process:
 its findings as warnings in the log, a first request answered while the
 check still waits on a slow probe, SIGTERM during a probe, spawn-fcgi, and
-no check in CGI mode or with --check.on-start=false."""
+no check in CGI mode or with --check.on-start=false.  Then in front of
+Debian's real Prometheus started with each wrong flag, and with the
+adapter's own mistakes in front of the right one."""
 
 import json
 import os
@@ -271,4 +273,91 @@ def test_cgi_no_check(lab, mocks):
                                                 "env": {"THANOS_FCGI_CHECK_ON_START": "true"}})
     c.eq("CGI: answered", 200, a.request("GET", "/thanos", "/api/v1/query?query=up").status)
     c.eq("CGI: only the request reached the upstream (no probes)", n0 + 1, len(root.requests()))
+    record(c)
+
+
+@pytest.fixture(scope="module")
+def proms(lab):
+    """Debian's Prometheus started right (--web.route-prefix=/thanos and
+    --web.external-url .../thanos), without --web.external-url, and with
+    another route prefix (/prom, external .../prom)."""
+    import e2e
+    d = os.path.join(lab.dir, "check_prometheus")
+    os.makedirs(d, exist_ok=True)
+    p = {"good": e2e.Prometheus(d, "/thanos"), "noext": e2e.Prometheus(d, "/thanos", external=None),
+         "other": e2e.Prometheus(d, "/prom", route="/prom")}
+    try:
+        for x in p.values():
+            x.wait()
+        yield {k: "http://127.0.0.1:%d" % x.port for k, x in p.items()}
+    finally:
+        for x in p.values():
+            x.stop()
+
+
+def test_prometheus(lab, proms):
+    """In front of a real Prometheus: right (exit 0), root paths left at
+    Thanos's default, Prometheus without --web.external-url or at another
+    route prefix, the adapter's route prefix /, another public prefix,
+    tenancy on; each the cause, the flag and whose it is."""
+    c = checks("Prometheus")
+    good, e = proms["good"], ["--web.route-prefix", "/thanos", "--upstream.root-path="]
+    r = Check(lab, "--upstream", good, *e)
+    c.eq("right flags, root paths empty: exit 0", 0, r.rc)
+    c.match("right flags: Prometheus told from Thanos, all right", r"^ok: %s: Prometheus, route prefix /thanos" % good,
+            r.out)
+    c.match("right flags: the last line says so", r"^everything looks right$", r.out)
+    r = Check(lab, "--upstream", good, "--web.route-prefix", "/thanos")
+    c.eq("root paths left at Thanos's default: exit 1", 1, r.rc)
+    c.match("root paths left at Thanos's default: /-/ready and /metrics would 404, set it empty",
+            r"/-/ready and /metrics would 404: Prometheus serves them under its route prefix.*fix: set "
+            r"--upstream.root-path= \(empty\) in front of a Prometheus \[thanos-fcgi --upstream.root-path\]", r.out)
+    r = Check(lab, "--upstream", proms["noext"], *e)
+    c.eq("Prometheus without --web.external-url: exit 1", 1, r.rc)
+    c.match("Prometheus without --web.external-url: its redirect leaves /thanos, its flag named",
+            r"its redirect to /classic/graph would send the browser to /classic/graph, outside the public prefix "
+            r"/thanos; fix: start Prometheus with --web.external-url=https://HOST/thanos .*"
+            r"\[Prometheus's own --web.external-url\]", r.out)
+    r = Check(lab, "--upstream", proms["other"], *e)
+    c.eq("Prometheus --web.route-prefix=/prom, adapter /thanos: exit 1", 1, r.rc)
+    c.match("Prometheus --web.route-prefix=/prom: says where it serves, both flags",
+            r"Prometheus serves under the route prefix /prom \(its UI answers at /prom/\), but thanos-fcgi's "
+            r"--web.route-prefix is /thanos.*fix: set thanos-fcgi's --web.route-prefix=/prom, or start Prometheus "
+            r"with --web.route-prefix=/thanos", r.out)
+    record(c)
+
+
+def test_prometheus_adapter_side(lab, proms):
+    """The adapter's own mistakes in front of the right Prometheus, JSON, and
+    the start-up check's warning in the log while a query is answered."""
+    c = checks("Prometheus, the adapter's side")
+    good = proms["good"]
+    r = Check(lab, "--upstream", good, "--web.route-prefix", "/", "--upstream.root-path=")
+    c.eq("adapter route prefix / before a Prometheus at /thanos: exit 1", 1, r.rc)
+    c.match("adapter route prefix /: names /thanos", r"serves under the route prefix /thanos .*--web.route-prefix=/thanos",
+            r.out)
+    e = ["--web.route-prefix", "/thanos", "--upstream.root-path="]
+    r = Check(lab, "--upstream", good, "--web.external-prefix", "/pub", *e)
+    c.eq("public prefix /pub before a Prometheus built for /thanos: exit 1", 1, r.rc)
+    c.match("public prefix /pub: its page's PATH_PREFIX named, with --web.external-url",
+            r"PATH_PREFIX is '/thanos', not under the public prefix /pub.*--web.external-url=https://HOST/pub", r.out)
+    r = Check(lab, "--upstream", good, "--tenant.header", "X-Scope-OrgID", *e)
+    c.eq("tenancy before a Prometheus: exit 1", 1, r.rc)
+    c.match("tenancy before a Prometheus: a warning, no isolation claimed",
+            r"^warn: .*--tenant.header=X-Scope-OrgID is on, but Prometheus has no tenancy.*no isolation", r.out)
+    r = Check(lab, "--format", "json", "--upstream", proms["noext"], *e)
+    d = json.loads(r.out)
+    u = d["upstreams"][0]
+    f = u["findings"][0]
+    c.eq("json: the finding's id, flag and side", (False, "Prometheus", "redirect_outside", "--web.external-url",
+                                                   "Prometheus"), (d["ok"], u["kind"], f["id"], f["flag"], f["side"]))
+    a = on_start(lab, "listen", "pst", ["--upstream", proms["noext"]] + e)
+    try:
+        c.eq("start-up: a query is answered", 200, a.request("GET", "/thanos", "/api/v1/query?query=1%2B1").status)
+        waited(c, "start-up: the check ends with one problem", a.proc, "check: done, 1 problem")
+        c.match("start-up: the warning names Prometheus's --web.external-url",
+                r"check: .*outside the public prefix /thanos; fix: start Prometheus with "
+                r"--web.external-url=https://HOST/thanos", a.proc.log_text())
+    finally:
+        a.stop()
     record(c)
