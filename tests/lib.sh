@@ -240,12 +240,3 @@ finish() {
 	exit 0
 }
 
-# chk NAME ARG...: `thanos-fcgi check ARG...`, its output in $TMPD/NAME.out
-# (out NAME prints it) and .err, its exit status in CHK_RC.
-chk() {
-	local name=$1
-	shift
-	env -u THANOS_FCGI_BIN "$THANOS_FCGI_BIN" check "$@" >"$TMPD/$name.out" 2>"$TMPD/$name.err"
-	CHK_RC=$?
-}
-out() { cat "$TMPD/$1.out"; }

@@ -214,10 +214,10 @@ class Apache:
     DIRS = {"apache_fcgid": ("apache-fcgid", "thanos-fcgi.conf"),
             "apache_cgi": ("apache-cgi", "thanos-cgi.conf")}
 
-    def __init__(self, lab, mode, name, flags, snippet=None, env=None, **values):
-        """snippet: another mount file of the same deploy/ directory; env:
-        more of Apache's environment (PassEnv); values fill (or override)
-        the placeholders."""
+    def __init__(self, lab, mode, name, flags, snippet=None, env=None, httpd="httpd.conf", **values):
+        """snippet: another mount file of the same deploy/ directory (or a
+        path); httpd: another server file (a path); env: more of Apache's
+        environment (PassEnv); values fill (or override) the placeholders."""
         extra = values
         sub, own = self.DIRS[mode]
         snippet = snippet or own
@@ -242,7 +242,7 @@ class Apache:
         self.port = procs.free_port()
         self.mount_files(src, snippet, d, b, values)
         conf = os.path.join(d, "httpd.conf")
-        render(os.path.join(src, "httpd.conf"), conf, PORT=str(self.port), DIR=d, USER=user,
+        render(os.path.join(src, httpd), conf, PORT=str(self.port), DIR=d, USER=user,
                GROUP=group, MOUNT_CONF=os.path.join(d, "mount.conf"))
         with open(conf) as f:
             fcgid = any(ln.startswith("LoadModule fcgid_module") for ln in f)

@@ -12,6 +12,7 @@ adapter's own mistakes in front of the right one."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -360,4 +361,175 @@ def test_prometheus_adapter_side(lab, proms):
                 r"--web.external-url=https://HOST/thanos", a.proc.log_text())
     finally:
         a.stop()
+    record(c)
+
+
+# ---- check --url: through real web servers ----------------------------------
+
+TOKEN = "t0k3n-" + os.urandom(6).hex()
+PHP_FPM_WAY = "location /thanos/ {\n\tinclude /etc/nginx/fastcgi_params;\n\tfastcgi_pass thanos_fcgi;\n}\n"
+
+
+def check_url(lab, up, url, *more):
+    return Check(lab, "--upstream", up.url, "--web.route-prefix", "/thanos", "--web.check-token", TOKEN,
+                 "--url", url, *more)
+
+
+def check_paths(up):
+    return sum("thanos-fcgi/check" in r["target"] for r in up.requests())
+
+
+@pytest.fixture(scope="module")
+def url_mock(lab):
+    m = labmod.Mock(lab, "check_url", ["--route-prefix", "/thanos"])
+    yield m
+    m.stop()
+
+
+def php_fpm_way(lab):
+    """An nginx location written the PHP-FPM way (a file outside deploy/)."""
+    php = os.path.join(lab.dir, "check_php_fpm_way.conf")
+    with open(php, "w") as f:
+        f.write(PHP_FPM_WAY)
+    return php
+
+
+def socket_adapter(lab, name, up, *more):
+    return labmod.Adapter(lab, "unix", "check_" + name, {"flags": ["--upstream", up.url, "--web.route-prefix",
+                                                                   "/thanos"] + list(more)})
+
+
+def test_url_nginx(lab, url_mock):
+    """nginx with deploy/nginx: all right, the check answer only with the
+    token and never forwarded; the location written the PHP-FPM way: E is
+    the whole path, `fastcgi_param SCRIPT_NAME` named."""
+    import front
+    c = checks("--url, nginx")
+    a = socket_adapter(lab, "ngood", url_mock, "--web.check-token", TOKEN)
+    ng = front.Nginx(lab, "check_good", "/thanos", a.addr)
+    np = front.Nginx(lab, "check_php", "/thanos", a.addr, php_fpm_way(lab))
+    try:
+        url = "http://127.0.0.1:%d/thanos/" % ng.port
+        r = check_url(lab, url_mock, url)
+        c.eq("nginx, deploy/nginx: exit 0", 0, r.rc)
+        c.match("nginx, deploy/nginx: the public prefix taken from --url",
+                r"^note: public prefix /thanos \(the path of --url\), route prefix /thanos$", r.out)
+        c.match("nginx, deploy/nginx: what the server passed",
+                r"^note: %s: the web server passed SCRIPT_NAME='/thanos' .*REQUEST_URI='/thanos/-/thanos-fcgi/check', "
+                r"Authorization arrives; the adapter derived E='/thanos' T='/-/thanos-fcgi/check'" % url, r.out)
+        c.match("nginx, deploy/nginx: prefix, %2F and Authorization right",
+                r"^ok: %s: the web server passes the prefix, %%2F and Authorization" % url, r.out)
+        c.eq("nginx: the check requests never reached the upstream", 0, check_paths(url_mock))
+        r = check_url(lab, url_mock, url, "--web.check-token", "wrong")
+        c.eq("wrong token: exit 1", 1, r.rc)
+        c.match("wrong token: answered 403, --web.check-token named",
+                r"answers 403, not thanos-fcgi's check answer.*\[thanos-fcgi --web.check-token\]", r.out)
+        import e2e
+        got = e2e.fetch(url + "-/thanos-fcgi/check")
+        c.eq("no token: 403 from the adapter", (403, "thanos-fcgi: check token missing or wrong (--web.check-token)"),
+             (got.status, got.body.decode().split("\n")[0]))
+        c.eq("no token, wrong token: nothing forwarded upstream", 0, check_paths(url_mock))
+        c.match("no token: the adapter logs why", "check token missing or wrong", a.proc.log_text())
+        r = check_url(lab, url_mock, "http://127.0.0.1:%d/thanos/" % np.port)
+        c.eq("nginx the PHP-FPM way: exit 1", 1, r.rc)
+        c.match("nginx the PHP-FPM way: E is the whole path",
+                r"SCRIPT_NAME='/thanos/-/thanos-fcgi/check', PATH_INFO=\(unset\).*derives "
+                r"E='/thanos/-/thanos-fcgi/check', T='', not E='/thanos'", r.out)
+        c.match("nginx the PHP-FPM way: fastcgi_param SCRIPT_NAME named",
+                r"whole path as SCRIPT_NAME .*add `fastcgi_param SCRIPT_NAME /thanos;` after it", r.out)
+    finally:
+        for x in (ng, np, a):
+            x.stop()
+    record(c)
+
+
+def test_url_no_token(lab, url_mock):
+    """The adapter without --web.check-token: the path is the upstream's,
+    forwarded like any other."""
+    import front
+    c = checks("--url, no token")
+    a = socket_adapter(lab, "noton", url_mock)
+    ng = front.Nginx(lab, "check_noton", "/thanos", a.addr)
+    np = front.Nginx(lab, "check_noton_php", "/thanos", a.addr, php_fpm_way(lab))
+    try:
+        n0 = check_paths(url_mock)
+        url = "http://127.0.0.1:%d/thanos/" % ng.port
+        r = check_url(lab, url_mock, url)
+        c.eq("adapter without --web.check-token: exit 1", 1, r.rc)
+        c.match("adapter without --web.check-token: the upstream's answer, the flag named",
+                r"%s-/thanos-fcgi/check answers 404, not thanos-fcgi's check answer; fix: set the same "
+                r"--web.check-token" % url, r.out)
+        c.eq("adapter without --web.check-token: forwarded like any path", n0 + 2, check_paths(url_mock))
+        r = Check(lab, "--format", "json", "--upstream", url_mock.url, "--web.route-prefix", "/thanos", "--url",
+                  "http://127.0.0.1:%d/thanos/" % np.port, "--web.check-token", "x")
+        d = json.loads(r.out)
+        c.eq("json: the web part has its own findings", (False, "no_check_answer"),
+             (d["ok"], d["web"]["findings"][0]["id"]))
+    finally:
+        for x in (ng, np, a):
+            x.stop()
+    record(c)
+
+
+def apache_templates(lab):
+    """deploy/apache-cgi with the token set, then without CGIPassAuth On,
+    and its httpd.conf without AllowEncodedSlashes NoDecode."""
+    import front
+    src = os.path.join(front.DEPLOY, "apache-cgi")
+    d = os.path.join(lab.dir, "check_apache_templates")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(src, "thanos-cgi.conf")) as f:
+        mount = re.sub(r"^(\s*)SetEnv THANOS_FCGI_UPSTREAM .*$",
+                       lambda m: m.group(0) + "\n" + m.group(1) + 'SetEnv THANOS_FCGI_WEB_CHECK_TOKEN "@TOKEN@"',
+                       f.read(), flags=re.M)
+    with open(os.path.join(src, "httpd.conf")) as f:
+        httpd = f.read()
+    files = {"good.conf": mount, "noauth.conf": drop_lines(mount, "CGIPassAuth On"),
+             "httpd-noslash.conf": drop_lines(httpd, "AllowEncodedSlashes NoDecode")}
+    for name, text in files.items():
+        with open(os.path.join(d, name), "w") as f:
+            f.write(text)
+    return {k: os.path.join(d, k) for k in files}
+
+
+def drop_lines(text, what):
+    return "".join(ln for ln in text.splitlines(True) if what not in ln)
+
+
+def apache_check(lab, up, name, snippet, httpd="httpd.conf", *more):
+    """check --url through Apache mod_cgi with those files."""
+    import front
+    ap = front.Apache(lab, "apache_cgi", "check_" + name, ["--upstream", up.url, "--web.route-prefix", "/thanos"],
+                      snippet=snippet, httpd=httpd, TOKEN=TOKEN)
+    try:
+        url = "http://127.0.0.1:%d/thanos/" % ap.port
+        return url, check_url(lab, up, url, *more)
+    finally:
+        ap.stop()
+
+
+def test_url_apache(lab, url_mock):
+    """Apache mod_cgi: deploy/apache-cgi (right), without AllowEncodedSlashes
+    NoDecode, without CGIPassAuth On; JSON of what the server passed."""
+    c = checks("--url, Apache")
+    t = apache_templates(lab)
+    url, r = apache_check(lab, url_mock, "good", t["good.conf"])
+    c.eq("Apache, deploy/apache-cgi: exit 0", 0, r.rc)
+    c.match("Apache, deploy/apache-cgi: all right", r"^ok: %s: the web server passes the prefix" % url, r.out)
+    _, r = apache_check(lab, url_mock, "goodjson", t["good.conf"], "httpd.conf", "--format", "json")
+    p = json.loads(r.out)["web_passed"]
+    c.eq("json, Apache: what the server passed, as fields",
+         (True, "/thanos", "/-/thanos-fcgi/check", "/thanos", "present"),
+         (json.loads(r.out)["ok"], p["e"], p["t"], p["script_name"], p["authorization"]))
+    url, r = apache_check(lab, url_mock, "noslash", t["good.conf"], t["httpd-noslash.conf"])
+    c.eq("Apache without AllowEncodedSlashes NoDecode: exit 1", 1, r.rc)
+    c.match("Apache without AllowEncodedSlashes NoDecode: its own 404, the directive named",
+            r"a path with %%2F gets the web server's own 404 \(%s-/thanos-fcgi/check/a%%2Fb\).*"
+            r"AllowEncodedSlashes NoDecode" % url, r.out)
+    url, r = apache_check(lab, url_mock, "noauth", t["noauth.conf"])
+    c.eq("Apache without CGIPassAuth On: exit 1", 1, r.rc)
+    c.match("Apache without CGIPassAuth On: Authorization missing, the directive named",
+            r"^warn: .*Authorization header sent does not reach the adapter.*CGIPassAuth On", r.out)
+    c.match("Apache without CGIPassAuth On: the rest is right",
+            r"Authorization does not arrive; the adapter derived E='/thanos' T='/-/thanos-fcgi/check'", r.out)
     record(c)
