@@ -1,5 +1,5 @@
 # tests/e2e/apache_common.sh: what the Apache end-to-end tests share
-# (tenant_login.sh, attack.sh).  Sourced, not run; it sources common.sh
+# (attack.sh).  Sourced, not run; it sources common.sh
 # (and so tests/lib.sh).
 #
 # Apache runs in the foreground from a self-contained config rendered from
