@@ -89,13 +89,14 @@ class Prometheus:
     """Debian's prometheus on a free port, scraping itself every second;
     ready once its first scrape is in (`up` has a result)."""
 
-    def __init__(self, directory, prefix, route=ROUTE, external="http://127.0.0.1"):
+    def __init__(self, directory, prefix, route=ROUTE, external="http://127.0.0.1", args=()):
         """prefix: the path of its --web.external-url (the origin external,
         or no --web.external-url when external is None); route: its
-        --web.route-prefix."""
+        --web.route-prefix; args: more of its flags."""
         self.port = procs.free_port()
         d = os.path.join(directory, "prometheus_%d" % self.port)
         os.makedirs(d)
+        self.dir = d
         conf = os.path.join(d, "prometheus.yml")
         with open(conf, "w") as f:
             f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
@@ -107,7 +108,7 @@ class Prometheus:
         self.proc = procs.Proc("prometheus " + prefix, [
             "prometheus", "--config.file=" + conf, "--storage.tsdb.path=" + os.path.join(d, "data"),
             "--web.listen-address=127.0.0.1:%d" % self.port, "--web.route-prefix=" + route]
-            + ([] if external is None else ["--web.external-url=" + external + prefix]),
+            + ([] if external is None else ["--web.external-url=" + external + prefix]) + list(args),
             os.path.join(d, "prometheus.log"))
 
     def wait(self):
