@@ -12,7 +12,7 @@
 // check ("ok - ..." / "not ok - ..."); the exit status is 1 when any failed.
 //
 // playwright-core is resolved from $BROWSER_NODE_DIR (the folder holding the
-// node_modules that browser.sh installed; the source tree may be read-only),
+// node_modules that tests/harness/test_browser.py installed; the source tree may be read-only),
 // else from beside this file.
 
 import { createRequire } from 'node:module';
