@@ -252,8 +252,11 @@ class Apache:
                         % lab.clean_env["THANOS_FCGI_CHECK_ON_START"])
         for root, dirs, files in os.walk(lab.dir):
             for x in dirs + files:
-                os.chmod(os.path.join(root, x), os.stat(os.path.join(root, x)).st_mode | 0o444 |
-                         (0o111 if x in dirs else 0))
+                try:
+                    os.chmod(os.path.join(root, x), os.stat(os.path.join(root, x)).st_mode | 0o444 |
+                             (0o111 if x in dirs else 0))
+                except FileNotFoundError:  # a file another process just removed
+                    pass
         os.chmod(lab.dir, 0o755)
         env = dict(lab.clean_env, **(env or {}))
         t = subprocess.run(["apache2", "-t", "-f", conf], capture_output=True, text=True, env=env)

@@ -13,8 +13,10 @@ adapter's own mistakes in front of the right one."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -283,8 +285,9 @@ def proms(lab):
     --web.external-url .../thanos), without --web.external-url, and with
     another route prefix (/prom, external .../prom)."""
     import e2e
-    d = os.path.join(lab.dir, "check_prometheus")
-    os.makedirs(d, exist_ok=True)
+    # not under lab.dir: the Apache fixtures make all of that readable,
+    # while Prometheus creates and removes its files
+    d = tempfile.mkdtemp(prefix="thanos-fcgi-prometheus.")
     p = {"good": e2e.Prometheus(d, "/thanos"), "noext": e2e.Prometheus(d, "/thanos", external=None),
          "other": e2e.Prometheus(d, "/prom", route="/prom")}
     try:
@@ -294,6 +297,7 @@ def proms(lab):
     finally:
         for x in p.values():
             x.stop()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def test_prometheus(lab, proms):
