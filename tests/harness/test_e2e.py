@@ -9,9 +9,11 @@ import base64
 import os
 import re
 import subprocess
+import time
 
 import pytest
 
+import bounds
 import conftest
 import e2e
 import front
@@ -189,6 +191,98 @@ def nginx_params(run, c, L):
     f = both(run, c, L, "/a/b", lambda kind, up, roots: run.nginx(
         s, "/a/b", "thanos-fcgi-location-params.conf", UPSTREAM=up, ROUTE_PREFIX=T, ROOT_PATHS=roots))
     e2e.check_echo_headers(c, L + ", mock", f.url, "/a/b")
+
+
+# --- systemd (deploy/systemd), without a running systemd ---------------------------
+# `systemd-analyze verify` on the rendered units, then each unit's ExecStart
+# run by hand the way systemd would run it (the environment from
+# thanos-fcgi.default only; for the socket-activated pair the .socket unit's
+# listening socket on fd 0), behind nginx with deploy/nginx.
+
+SYSTEMD = os.path.join(front.DEPLOY, "systemd")
+# what systemd does for a .socket unit: bind ListenStream, put it on fd 0
+ACTIVATE = """import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o660)
+s.listen(128)
+os.dup2(s.fileno(), 0)
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+def unit_lines(run, name, key, **values):
+    """The values of `key=` lines in deploy/systemd/name, rendered."""
+    dst = os.path.join(run.ups.dir, "%s.%s" % (name, run.name()))
+    front.render(os.path.join(SYSTEMD, name), dst, **values)
+    with open(dst) as f:
+        return [ln.rstrip("\n")[len(key) + 1:] for ln in f if ln.startswith(key + "=")]
+
+
+def systemd_verify(run, c, L):
+    d = os.path.join(run.ups.dir, "units")
+    os.makedirs(d, exist_ok=True)
+    b = run.lab.binary
+    for name, values in (("thanos-fcgi.service", {"BIN": b, "SOCKET": "/run/thanos-fcgi/thanos-fcgi.sock"}),
+                         ("thanos-fcgi-activated.socket", {"SOCKET": "/run/thanos-fcgi.sock"}),
+                         ("thanos-fcgi-activated.service", {"BIN": b})):
+        front.render(os.path.join(SYSTEMD, name), os.path.join(d, name), **values)
+    for units in (["thanos-fcgi.service"], ["thanos-fcgi-activated.socket", "thanos-fcgi-activated.service"]):
+        p = subprocess.run(["systemd-analyze", "verify", "--man=no"] + units, cwd=d, capture_output=True, text=True)
+        noise = [ln for ln in (p.stdout + p.stderr).splitlines() if ln and not re.search(r"Failed to .*(bus|journal)", ln)]
+        c.eq("%s: systemd-analyze verify %s" % (L, " ".join(units)), (0, []), (p.returncode, noise))
+    c.eq("%s: activated service reads fd 0 as the socket" % L, ["socket"],
+         unit_lines(run, "thanos-fcgi-activated.service", "StandardInput", BIN=b))
+    c.eq("%s: activated service logs to the journal, not the socket" % L, ["journal"],
+         unit_lines(run, "thanos-fcgi-activated.service", "StandardOutput", BIN=b))
+    c.eq("%s: listen service runs as nginx's user" % L, ["www-data"],
+         unit_lines(run, "thanos-fcgi.service", "User", BIN=b, SOCKET="x"))
+
+
+def as_service(run, c, L, kind, up, roots):
+    """The unit's ExecStart, its environment the .default file alone; the
+    adapter's socket path."""
+    sock = run.sock(kind)
+    default = os.path.join(run.ups.dir, "default.%s" % run.name())
+    front.render(os.path.join(SYSTEMD, "thanos-fcgi.default"), default, UPSTREAM=up, ROUTE_PREFIX=T, ROOT_PATHS=roots)
+    env = dict(PATH=os.environ["PATH"])
+    with open(default) as f:
+        env.update(ln.strip().split("=", 1) for ln in f if re.match(r"^[A-Z_]+=", ln))
+    if kind == "listen":
+        argv = unit_lines(run, "thanos-fcgi.service", "ExecStart", BIN=run.lab.binary, SOCKET=sock)[0].split()
+    else:
+        c.eq("%s: socket unit listens on the rendered path" % L, [sock],
+             unit_lines(run, "thanos-fcgi-activated.socket", "ListenStream", SOCKET=sock))
+        argv = ["python3", "-c", ACTIVATE, sock] + unit_lines(
+            run, "thanos-fcgi-activated.service", "ExecStart", BIN=run.lab.binary)[0].split()
+    p = run.keep(procs.Proc("%s service" % kind, argv, os.path.join(run.ups.dir, "%s.log" % run.name()), env=env))
+    procs.wait_for("the %s service's socket" % kind, lambda: labmod.unix_open(p, sock))
+    if kind == "listen":
+        c.eq("%s: thanos-fcgi.service: the socket is srw-rw---- (--listen.mode 0660)" % L, "660",
+             "%o" % (os.stat(sock).st_mode & 0o777))
+    return p, sock
+
+
+@deployment("nginx", "systemd units by hand")
+def nginx_systemd(run, c, L):
+    systemd_verify(run, c, L)
+    for kind in ("listen", "activated"):
+        started = []
+
+        def start(k, up, roots, kind=kind):
+            p, sock = as_service(run, c, "%s %s" % (L, kind), kind, up, roots)
+            started.append(p)
+            return run.nginx("unix:" + sock)
+        f = both(run, c, "%s %s" % (L, kind), "/thanos", start)
+        run.down(f)
+        # SIGTERM as systemctl stop sends it: the process exits at once,
+        # well within TimeoutStopSec
+        t0 = time.monotonic()
+        started[-1].p.terminate()
+        rc = started[-1].wait_exit()
+        took, bound = time.monotonic() - t0, bounds.configured_bound(0)
+        c.eq("%s %s: stops on SIGTERM with exit status 0" % (L, kind), 0, rc)
+        c.true("%s %s: stops on SIGTERM at once" % (L, kind), bounds.within(took, bound), bounds.show(took, bound))
 
 
 # --- lighttpd (deploy/lighttpd) -------------------------------------------------
