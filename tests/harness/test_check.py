@@ -300,56 +300,51 @@ def proms(lab):
         shutil.rmtree(d, ignore_errors=True)
 
 
+# In front of a real Prometheus: (upstream, flags, exit status, label,
+# what the output must say).
+E_PROM = ["--web.route-prefix", "/thanos", "--upstream.root-path="]
+PROM_CASES = [
+    ("good", E_PROM, 0, "right flags, root paths empty",
+     [r"^ok: {good}: Prometheus, route prefix /thanos", r"^everything looks right$"]),
+    ("good", ["--web.route-prefix", "/thanos"], 1, "root paths left at Thanos's default",
+     [r"/-/ready and /metrics would 404: Prometheus serves them under its route prefix.*fix: set "
+      r"--upstream.root-path= \(empty\) in front of a Prometheus \[thanos-fcgi --upstream.root-path\]"]),
+    ("noext", E_PROM, 1, "Prometheus without --web.external-url",
+     [r"its redirect to /classic/graph would send the browser to /classic/graph, outside the public prefix "
+      r"/thanos; fix: start Prometheus with --web.external-url=https://HOST/thanos .*"
+      r"\[Prometheus's own --web.external-url\]"]),
+    ("other", E_PROM, 1, "Prometheus --web.route-prefix=/prom, adapter /thanos",
+     [r"Prometheus serves under the route prefix /prom \(its UI answers at /prom/\), but thanos-fcgi's "
+      r"--web.route-prefix is /thanos.*fix: set thanos-fcgi's --web.route-prefix=/prom, or start Prometheus "
+      r"with --web.route-prefix=/thanos"]),
+    ("good", ["--web.route-prefix", "/", "--upstream.root-path="], 1, "adapter route prefix / before /thanos",
+     [r"serves under the route prefix /thanos .*--web.route-prefix=/thanos"]),
+    ("good", ["--web.external-prefix", "/pub"] + E_PROM, 1, "public prefix /pub before a Prometheus built for /thanos",
+     [r"PATH_PREFIX is '/thanos', not under the public prefix /pub.*--web.external-url=https://HOST/pub"]),
+    ("good", ["--tenant.header", "X-Scope-OrgID"] + E_PROM, 1, "tenancy before a Prometheus: a warning, no isolation",
+     [r"^warn: .*--tenant.header=X-Scope-OrgID is on, but Prometheus has no tenancy.*no isolation"]),
+]
+
+
 def test_prometheus(lab, proms):
     """In front of a real Prometheus: right (exit 0), root paths left at
     Thanos's default, Prometheus without --web.external-url or at another
     route prefix, the adapter's route prefix /, another public prefix,
     tenancy on; each the cause, the flag and whose it is."""
     c = checks("Prometheus")
-    good, e = proms["good"], ["--web.route-prefix", "/thanos", "--upstream.root-path="]
-    r = Check(lab, "--upstream", good, *e)
-    c.eq("right flags, root paths empty: exit 0", 0, r.rc)
-    c.match("right flags: Prometheus told from Thanos, all right", r"^ok: %s: Prometheus, route prefix /thanos" % good,
-            r.out)
-    c.match("right flags: the last line says so", r"^everything looks right$", r.out)
-    r = Check(lab, "--upstream", good, "--web.route-prefix", "/thanos")
-    c.eq("root paths left at Thanos's default: exit 1", 1, r.rc)
-    c.match("root paths left at Thanos's default: /-/ready and /metrics would 404, set it empty",
-            r"/-/ready and /metrics would 404: Prometheus serves them under its route prefix.*fix: set "
-            r"--upstream.root-path= \(empty\) in front of a Prometheus \[thanos-fcgi --upstream.root-path\]", r.out)
-    r = Check(lab, "--upstream", proms["noext"], *e)
-    c.eq("Prometheus without --web.external-url: exit 1", 1, r.rc)
-    c.match("Prometheus without --web.external-url: its redirect leaves /thanos, its flag named",
-            r"its redirect to /classic/graph would send the browser to /classic/graph, outside the public prefix "
-            r"/thanos; fix: start Prometheus with --web.external-url=https://HOST/thanos .*"
-            r"\[Prometheus's own --web.external-url\]", r.out)
-    r = Check(lab, "--upstream", proms["other"], *e)
-    c.eq("Prometheus --web.route-prefix=/prom, adapter /thanos: exit 1", 1, r.rc)
-    c.match("Prometheus --web.route-prefix=/prom: says where it serves, both flags",
-            r"Prometheus serves under the route prefix /prom \(its UI answers at /prom/\), but thanos-fcgi's "
-            r"--web.route-prefix is /thanos.*fix: set thanos-fcgi's --web.route-prefix=/prom, or start Prometheus "
-            r"with --web.route-prefix=/thanos", r.out)
+    for up, flags, rc, label, says in PROM_CASES:
+        r = Check(lab, "--upstream", proms[up], *flags)
+        c.eq("%s: exit %d" % (label, rc), rc, r.rc)
+        for pattern in says:
+            c.match("%s: says /%s/" % (label, pattern[:40]), pattern.format(**proms), r.out)
     record(c)
 
 
-def test_prometheus_adapter_side(lab, proms):
-    """The adapter's own mistakes in front of the right Prometheus, JSON, and
-    the start-up check's warning in the log while a query is answered."""
+def test_prometheus_start_up(lab, proms):
+    """JSON, and the start-up check's warning in the log while a query is
+    answered."""
     c = checks("Prometheus, the adapter's side")
-    good = proms["good"]
-    r = Check(lab, "--upstream", good, "--web.route-prefix", "/", "--upstream.root-path=")
-    c.eq("adapter route prefix / before a Prometheus at /thanos: exit 1", 1, r.rc)
-    c.match("adapter route prefix /: names /thanos", r"serves under the route prefix /thanos .*--web.route-prefix=/thanos",
-            r.out)
-    e = ["--web.route-prefix", "/thanos", "--upstream.root-path="]
-    r = Check(lab, "--upstream", good, "--web.external-prefix", "/pub", *e)
-    c.eq("public prefix /pub before a Prometheus built for /thanos: exit 1", 1, r.rc)
-    c.match("public prefix /pub: its page's PATH_PREFIX named, with --web.external-url",
-            r"PATH_PREFIX is '/thanos', not under the public prefix /pub.*--web.external-url=https://HOST/pub", r.out)
-    r = Check(lab, "--upstream", good, "--tenant.header", "X-Scope-OrgID", *e)
-    c.eq("tenancy before a Prometheus: exit 1", 1, r.rc)
-    c.match("tenancy before a Prometheus: a warning, no isolation claimed",
-            r"^warn: .*--tenant.header=X-Scope-OrgID is on, but Prometheus has no tenancy.*no isolation", r.out)
+    e = E_PROM
     r = Check(lab, "--format", "json", "--upstream", proms["noext"], *e)
     d = json.loads(r.out)
     u = d["upstreams"][0]

@@ -128,74 +128,69 @@ def checks(name):
     return casemod.Checks("tenant login: " + name)
 
 
-def test_nginx(lab, logins):
+def nginx(lab, logins, live):
     """nginx auth_basic in front of thanos-fcgi --listen."""
-    c = checks("nginx")
-    m = logins["mock"]
-    a = labmod.Adapter(lab, "unix", "tl_nginx", {"flags": ["--upstream", m.url, "--web.route-prefix", "/thanos"]})
+    a = labmod.Adapter(lab, "unix", "tl_nginx", {"flags": ["--upstream", logins["mock"].url, "--web.route-prefix",
+                                                          "/thanos"]})
+    live.append(a)
     ng = front.Nginx(lab, "tenant_login", "/thanos", a.addr, "thanos-fcgi-location-tenant.conf",
                      HTPASSWD=logins["HTPASSWD"], TENANT_MAP=logins["TENANT_MAP"])
-    try:
-        Logins(c, "nginx auth_basic", "http://127.0.0.1:%d/thanos" % ng.port, m).run()
-    finally:
-        ng.stop()
-        a.stop()
-    conftest.record("tenant login", c)
+    live.append(ng)
+    return "nginx auth_basic", ng.port, None
 
 
-def test_apache_fcgid(lab, logins):
+def apache_fcgid(lab, logins, live):
     """Apache AuthType Basic with mod_fcgid spawning the adapter."""
-    c = checks("Apache mod_fcgid")
-    m = logins["mock"]
-    ap = front.Apache(lab, "apache_fcgid", "tenant_login", ["--upstream", m.url, "--web.route-prefix", "/thanos"],
+    ap = front.Apache(lab, "apache_fcgid", "tenant_login", ["--upstream", logins["mock"].url, "--web.route-prefix",
+                                                            "/thanos"],
                       snippet="thanos-fcgi-tenant.conf", ROOT_PATHS=ROOTS, HTPASSWD=logins["HTPASSWD"],
                       TENANT_MAP=logins["TENANT_MAP"])
-    try:
-        Logins(c, "apache mod_fcgid", "http://127.0.0.1:%d/thanos" % ap.port, m).run()
-        e2e.check_apache_log(c, "apache mod_fcgid", ap)
-    finally:
-        ap.stop()
-    conftest.record("tenant login", c)
+    live.append(ap)
+    return "apache mod_fcgid", ap.port, ap
 
 
-def test_lighttpd(lab, logins):
+def lighttpd(lab, logins, live):
     """lighttpd mod_auth in front of spawn-fcgi, the tenant flags on the
     spawn-fcgi line (the example fails closed)."""
-    c = checks("lighttpd")
-    m = logins["mock"]
     sock = os.path.join(logins["dir"], "lighttpd-spawn.sock")
     sp = procs.Proc("spawn-fcgi", ["spawn-fcgi", "-n", "-s", sock, "-M", "0660", "--", lab.binary, "--upstream",
-                                   m.url, "--web.route-prefix", "/thanos", "--tenant.header", "THANOS-TENANT",
-                                   "--tenant.map", logins["TENANT_MAP"]],
+                                   logins["mock"].url, "--web.route-prefix", "/thanos", "--tenant.header",
+                                   "THANOS-TENANT", "--tenant.map", logins["TENANT_MAP"]],
                     os.path.join(logins["dir"], "spawn-fcgi.log"), env=lab.clean_env)
-    lt = None
-    try:
-        procs.wait_for("spawn-fcgi socket", lambda: labmod.unix_open(sp, sock))
-        lt = front.Lighttpd(lab, "tenant_login", "/thanos", [], snippet="50-thanos-fcgi-tenant.conf", SOCKET=sock,
-                            HTPASSWD=logins["HTPASSWD"])
-        Logins(c, "lighttpd mod_auth", "http://127.0.0.1:%d/thanos" % lt.port, m).run()
-    finally:
-        if lt:
-            lt.stop()
-        sp.stop()
-    conftest.record("tenant login", c)
+    live.append(sp)
+    procs.wait_for("spawn-fcgi socket", lambda: labmod.unix_open(sp, sock))
+    lt = front.Lighttpd(lab, "tenant_login", "/thanos", [], snippet="50-thanos-fcgi-tenant.conf", SOCKET=sock,
+                        HTPASSWD=logins["HTPASSWD"])
+    live.append(lt)
+    return "lighttpd mod_auth", lt.port, None
 
 
-def test_shared_hosting(lab, logins):
-    """Shared hosting: the customer's .htaccess with AuthUserFile, mod_cgi."""
-    c = checks("shared hosting")
-    m = logins["mock"]
-    sh = front.SharedHosting(lab, "shared_hosting", "tenant_login", ["--upstream", m.url, "--web.route-prefix",
-                                                                     "/thanos"], ROOT_PATHS=ROOTS)
+def shared_hosting(lab, logins, live):
+    """Shared hosting: the customer's .htaccess with AuthUserFile, mod_cgi
+    (the tenant part appended: Apache reads it per request)."""
+    sh = front.SharedHosting(lab, "shared_hosting", "tenant_login", ["--upstream", logins["mock"].url,
+                                                                     "--web.route-prefix", "/thanos"],
+                             ROOT_PATHS=ROOTS)
+    live.append(sh)
+    part = os.path.join(logins["dir"], "htaccess-tenant")
+    front.render(os.path.join(front.DEPLOY, "shared-hosting", "htaccess-tenant"), part,
+                 HTPASSWD=logins["HTPASSWD"], TENANT_MAP=logins["TENANT_MAP"])
+    with open(part) as src, open(os.path.join(sh.dir, "htdocs", "thanos", ".htaccess"), "a") as dst:
+        dst.write(src.read())
+    return "shared hosting", sh.port, sh
+
+
+@pytest.mark.parametrize("start", [nginx, apache_fcgid, lighttpd, shared_hosting], ids=lambda f: f.__name__)
+def test_logins(lab, logins, start):
+    """The logins through one server; an Apache's error log shows no crash."""
+    c = checks(start.__name__)
+    live = []
     try:
-        ht = os.path.join(sh.dir, "htdocs", "thanos", ".htaccess")
-        part = os.path.join(logins["dir"], "htaccess-tenant")
-        front.render(os.path.join(front.DEPLOY, "shared-hosting", "htaccess-tenant"), part,
-                     HTPASSWD=logins["HTPASSWD"], TENANT_MAP=logins["TENANT_MAP"])
-        with open(part) as src, open(ht, "a") as dst:
-            dst.write(src.read())
-        Logins(c, "shared hosting", "http://127.0.0.1:%d/thanos" % sh.port, m).run()
-        e2e.check_apache_log(c, "shared hosting", sh)
+        label, port, apache = start(lab, logins, live)
+        Logins(c, label, "http://127.0.0.1:%d/thanos" % port, logins["mock"]).run()
+        if apache:
+            e2e.check_apache_log(c, label, apache)
     finally:
-        sh.stop()
+        for x in reversed(live):
+            x.stop()
     conftest.record("tenant login", c)
