@@ -10,12 +10,10 @@ real Prometheus:
 
 import json
 import os
-import re
 import signal
 import subprocess
 import urllib.parse
 
-import pytest
 
 import cases as casemod
 import conftest
