@@ -67,7 +67,7 @@ def test_certificates_and_front(world):
     c = checks("certificates")
     p = world.pki
     out = subprocess.run(["openssl", "verify", "-CAfile", p["ca.pem"], p["server.pem"], p["lh.pem"],
-                          p["client.pem"]], capture_output=True, text=True)
+                          p["client.pem"]], capture_output=True, text=True, timeout=procs.GUARD)
     c.eq("test certificates verify against the test CA", 3,
          len(re.findall(r": OK$", out.stdout + out.stderr, re.M)))
     ctx = ssl.create_default_context(cafile=p["ca.pem"])

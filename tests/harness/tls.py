@@ -106,7 +106,7 @@ class Pki:
 
     def ossl(self, *args):
         with open(self.log, "ab") as out:
-            if subprocess.run(["openssl"] + list(args), stdout=out, stderr=out).returncode:
+            if subprocess.run(["openssl"] + list(args), stdout=out, stderr=out, timeout=procs.GUARD).returncode:
                 raise AssertionError("openssl %s %s ... (see %s)" % (args[0], args[1], self.log))
 
     def ca(self, name):
