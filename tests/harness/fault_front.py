@@ -116,6 +116,7 @@ class FaultFront:
             raise
 
     def keep(self, x):
+        """x, to be stopped by stop()."""
         self.live.append(x)
         return x
 
@@ -142,6 +143,7 @@ class FaultFront:
     # ---- what follows each fault ------------------------------------------
 
     def alive(self):
+        """Whether the adapter process started first still runs."""
         return self.adapter.proc.running()
 
     def still_serving(self, c, label):

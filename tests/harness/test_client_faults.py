@@ -47,6 +47,7 @@ SENT_ALL = r"big: sent all"
 
 @pytest.fixture(scope="module")
 def cf(lab):
+    """The fault upstream at /thanos, the adapter, nginx in front."""
     f = ff.FaultFront(lab, "cf", MOUNT, ["--threads", "18", "--web.route-prefix", MOUNT])
     try:
         g = get(f.url + MOUNT + "/ok", AT_ONCE)

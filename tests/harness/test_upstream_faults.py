@@ -42,6 +42,8 @@ RESET_LENGTH = 10 * 1024 * 1024  # what the mock's /reset announces
 
 @pytest.fixture(scope="module")
 def up(lab):
+    """The fault upstream at /up, the adapter, nginx with the canary, and
+    the nginx of the params location that sends it to a refusing port."""
     f = ff.FaultFront(lab, "uf", "/up", ["--threads", "18", "--web.route-prefix", "/up",
                                          "--upstream.timeout.first-byte", "%gs" % FIRST_BYTE])
     try:
