@@ -119,6 +119,7 @@ class Nginx:
         addr = "unix:" + sock if sock.startswith("/") else sock
         d = os.path.join(lab.dir, "nginx_%s_%s" % (name, mount.strip("/") or "root"))
         os.makedirs(d, exist_ok=True)
+        self.dir = d  # nginx's prefix: its html/ is the default root
         self.port = procs.free_port()
         render(os.path.join(src, "thanos-fcgi.conf"), os.path.join(d, "thanos-fcgi.conf"))
         render(os.path.join(src, "thanos-fcgi-upstream.conf"), os.path.join(d, "thanos-fcgi-upstream.conf"),
