@@ -153,7 +153,8 @@ SCRAPE = (
 
 
 def version(lab):
-    out = subprocess.run([lab.binary, "--version"], env=lab.clean_env, capture_output=True, text=True).stdout
+    out = subprocess.run([lab.binary, "--version"], env=lab.clean_env, capture_output=True, text=True,
+                         timeout=procs.GUARD).stdout
     return out.splitlines()[0].split()[1]
 
 
