@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Reads the adapter's log lines for tests/integration/logs.sh.
+"""Reads the adapter's log lines (tests/harness/test_logs.py imports it:
+pairs, bad_logfmt, bad_json; the commands below do the same from a shell).
 
   logparse.py get KEY [hex]      one logfmt line on stdin: KEY's value,
                                  unescaped (hex: its UTF-8 bytes in hex;
