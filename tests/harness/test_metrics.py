@@ -37,7 +37,10 @@ def specs(rig, mode):
     --metrics.file; P (own memory) and OFF (no metrics path) on --listen;
     X, with a file another version made."""
     up, dead = urls(rig)
-    shared = ["--web.metrics-path", MP, "--metrics.file", os.path.join(rig.lab.dir, "metrics.%s" % mode)]
+    # the dead replica's down mark outlasts the test, however slow the
+    # machine: its "down" in the scrape is not a race with the 10 s default
+    shared = ["--web.metrics-path", MP, "--metrics.file", os.path.join(rig.lab.dir, "metrics.%s" % mode),
+              "--upstream.down-backoff", "1h"]
     return {
         "A": {"flags": ["--upstream", up] + RP + shared
               + ["--upstream.timeout.first-byte", "%gs" % FIRST_BYTE]},
