@@ -1,6 +1,7 @@
 """faults.py: the raw-socket engine of the mock upstream (thanos_mock.py
---mode fault and --mode trap), for the hardening tests (tests/e2e/hostile.sh,
-upstream_faults.sh, client_faults.sh, tests/soak).  Python 3 stdlib only,
+--mode fault and --mode trap), for the hardening tests
+(tests/harness/test_hostile.py, test_upstream_faults.py,
+test_client_faults.py, tests/soak).  Python 3 stdlib only,
 raw sockets: it sends exactly the bytes each case needs, broken ones
 included.  Not run by itself:
 
