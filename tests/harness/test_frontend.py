@@ -43,14 +43,10 @@ SHAPES = ("byte", "begin", "params", "body", "unread")
 LISTENING = r'level=info caller=main\.c:[0-9]+ msg="listening on'
 
 
-def rec(rtype, content):
-    """One FastCGI record, unpadded (fcgi_client.record pads)."""
-    return struct.pack(">BBHHBx", 1, rtype, 1, len(content), 0) + content
-
-
 def stall_bytes(shape):
     """What a connection of that shape sends before it stalls."""
-    begin = rec(1, struct.pack(">HB5x", 1, 1))  # RESPONDER, keep the connection
+    fc = labmod.fcgi_client
+    begin = fc.record(fc.BEGIN, struct.pack(">HB5x", fc.RESPONDER, fc.KEEP_CONN))
     env = dict(STALL_ENV)
     if shape == "byte":
         return b"\x01"
@@ -61,8 +57,8 @@ def stall_bytes(shape):
     if shape == "unread":
         env.update(REQUEST_URI="/thanos/-/bytes?n=67108864&chunked=1", PATH_INFO="/-/bytes",
                    QUERY_STRING="n=67108864&chunked=1")
-    head = begin + rec(4, labmod.fcgi_client.encode_params(env)) + rec(4, b"")
-    return head + {"params": b"", "body": rec(5, b"x" * 10), "unread": rec(5, b"")}[shape]
+    head = begin + fc.record(fc.PARAMS, fc.encode_params(env)) + fc.record(fc.PARAMS, b"")
+    return head + {"params": b"", "body": fc.record(fc.STDIN, b"x" * 10), "unread": fc.record(fc.STDIN, b"")}[shape]
 
 
 def open_stalls(addr, started):
