@@ -36,9 +36,14 @@ def started():
     """Things to stop at the end of the test, whatever happened."""
     things = []
     yield things
+    errors = []
     for x in reversed(things):
-        stop = getattr(x, "stop", None) or x.close
-        stop()
+        try:
+            (getattr(x, "stop", None) or x.close)()
+        except Exception as e:  # stop the rest, then report
+            errors.append("%r: %s" % (x, e))
+    if errors:
+        raise AssertionError("stopping: " + "; ".join(errors))
 
 
 def checks(name, mode):

@@ -30,9 +30,9 @@ import pytest
 
 import bounds
 import conftest
+import frontend
 import lab as labmod
 import procs
-import frontend
 from frontend import RP, UP, adapter, checks, first_line, logfmt_head, settle, start_fails, status_is, text
 
 started = frontend.started  # the fixture: what a test starts is stopped

@@ -11,8 +11,8 @@ import pytest
 
 import bounds
 import conftest
-import procs
 import frontend
+import procs
 from frontend import RP, adapter, checks, echo_h, start_fails, status_is, text
 
 started = frontend.started  # the fixture: what a test starts is stopped
