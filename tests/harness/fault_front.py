@@ -130,15 +130,7 @@ class FaultFront:
     def stop(self):
         """Stops everything started, in reverse order, each one whatever
         happened to the others."""
-        errors = []
-        while self.live:
-            x = self.live.pop()
-            try:
-                x.stop()
-            except Exception as e:  # stop the rest, then report
-                errors.append("%s: %s" % (getattr(x, "name", x), e))
-        if errors:
-            raise AssertionError("stopping: " + "; ".join(errors))
+        procs.stop_all(self.live)
 
     # ---- what follows each fault ------------------------------------------
 

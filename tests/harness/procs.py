@@ -107,3 +107,18 @@ class Proc:
                 if self.p.poll() is None:
                     self.p.kill()
                     self.p.wait()
+
+
+def stop_all(live):
+    """Stops every thing of the list live, last first, each one whatever
+    happened to the others (the list is emptied); then raises naming the
+    ones that failed."""
+    errors = []
+    while live:
+        x = live.pop()
+        try:
+            x.stop()
+        except Exception as e:  # stop the rest, then report
+            errors.append("%s: %s" % (getattr(x, "name", type(x).__name__), e))
+    if errors:
+        raise AssertionError("stopping: " + "; ".join(errors))

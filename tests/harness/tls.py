@@ -215,15 +215,7 @@ class Live:
         return x
 
     def stop(self):
-        errors = []
-        while self.live:
-            x = self.live.pop()
-            try:
-                x.stop()
-            except Exception as e:  # stop the rest, then report
-                errors.append("%s: %s" % (type(x).__name__, e))
-        if errors:
-            raise AssertionError("stopping: " + "; ".join(errors))
+        procs.stop_all(self.live)
 
 
 class World(Live):
