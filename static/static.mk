@@ -14,7 +14,7 @@ static:
 # exactly that file (THANOS_FCGI_RELEASE); logs in static-check/.
 # (a .py file runs through tests/harness/run.sh, as make check runs it)
 STATIC_TESTS = tests/harness/run.sh \
-	tests/harness/test_tls.py tests/integration/static_chroot.sh
+	tests/harness/test_tls.py tests/harness/test_static_chroot.py
 check-static: static
 	@rel=$(abs_top_builddir)/thanos-fcgi-$(VERSION)-linux-`uname -m`; failed=""; \
 	mkdir -p static-check; \

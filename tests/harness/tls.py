@@ -9,7 +9,8 @@
             (ssl_protocols TLSv1.2); each adds X-Replica, X-TLS-Protocol
             and X-Client-DN request headers, which the mock's /-/echo shows
   TlsProxy  net_helpers.py tls-proxy --client-ca: the handshake itself
-            fails without a client cert (nginx completes it and answers 400)
+            fails without a client cert (nginx completes it and answers 400);
+            client_ca=False: any client
   Deploy    thanos-fcgi --config deploy/two-replicas-mtls/thanos-fcgi.conf,
             only its names and paths replaced, on its own unix socket
   World     the module's certificates, mock and TlsFront; Mine a test's
@@ -251,15 +252,17 @@ class Mine(Live):
 
 
 class TlsProxy:
-    """net_helpers.py tls-proxy in front of the mock: the handshake fails
-    without a client certificate from the CA."""
+    """net_helpers.py tls-proxy in front of world's mock, with world's
+    server certificate: the handshake fails without a client certificate
+    from the CA (client_ca=False: any client completes it)."""
 
-    def __init__(self, world, name, *more):
+    def __init__(self, world, name, *more, client_ca=True):
         self.port = procs.free_port()
         p = world.pki
+        ca = ["--client-ca", p["ca.pem"]] if client_ca else []
         self.proc = procs.Proc("tls-proxy " + name, [
             sys.executable, NETH, "tls-proxy", "--listen", "127.0.0.1:%d" % self.port,
-            "--cert", p["server.pem"], "--key", p["server.key"], "--client-ca", p["ca.pem"],
+            "--cert", p["server.pem"], "--key", p["server.key"]] + ca + [
             "--to", "127.0.0.1:%d" % world.mock.port] + list(more),
             os.path.join(world.dir, "tlsproxy_%s.log" % name))
         procs.wait_for("tls-proxy %s port" % name, lambda: labmod.port_or_dead(self.proc, self.port))
