@@ -264,6 +264,9 @@ class Apache:
         if t.returncode:
             raise AssertionError("apache2 rejects the config: %s" % (t.stdout + t.stderr)[:300])
         self.log = os.path.join(d, "logs", "error.log")
+        # another Apache of the same directory may have written before: its
+        # lines are not this one's
+        self.log_from = os.path.getsize(self.log) if os.path.exists(self.log) else 0
         self.proc = procs.Proc(mode, ["apache2", "-f", conf, "-DFOREGROUND"], os.path.join(d, "apache.log"),
                                env=env)
         self.dir = d
@@ -273,7 +276,9 @@ class Apache:
         render(os.path.join(src, snippet), os.path.join(d, "mount.conf"), BIN=b, **values)
 
     def log_text(self):
+        """What this Apache wrote to its error log."""
         with open(self.log, "rb") as f:
+            f.seek(self.log_from)
             return f.read().decode("utf-8", "replace")
 
     def stop(self):
