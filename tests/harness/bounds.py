@@ -10,6 +10,10 @@ margin derived from that value: never a window tuned by hand.
       a process and a connection on a loaded machine), times SLOWDOWN.
   well_before(total): an event that must cut something short that takes
       total: it comes before half of total.
+  check(c, what, configured, got, other): counts on c (a cases.Checks)
+      whether got is within configured's bound (and, with other, below the
+      low of other's: lib.sh's check_duration C GOT OTHER); check_before
+      likewise for well_before (lib.sh's check_before).
 """
 
 from procs import SLOWDOWN
@@ -31,6 +35,24 @@ def well_before(total):
 def within(got, bound):
     low, high = bound
     return low <= got <= high
+
+
+def check(c, what, configured, got, other=None):
+    """got (seconds; None: the event never came) is within configured's
+    bound; with other, the configured time of what the check rules out,
+    also below other's low."""
+    low, high = configured_bound(configured)
+    if other is not None:
+        high = min(high, configured_bound(other)[0])
+    got = float("inf") if got is None else got
+    c.true("%s (configured %g s)" % (what, configured), low <= got <= high, show(got, (low, high)))
+
+
+def check_before(c, what, total, got):
+    """got (seconds; None: never) comes before half of total."""
+    b = well_before(total)
+    got = float("inf") if got is None else got
+    c.true("%s (before half of %g s)" % (what, total), within(got, b), show(got, b))
 
 
 def show(got, bound):

@@ -3,6 +3,9 @@
   lab       the session's lab.Lab: mocks and adapters of tests/cases/*.toml,
             in a directory kept when something failed
   tally     checks counted per mode, printed at the end
+  adapters  adapters(mode, name, FLAG, VALUE..., env={}): a lab.Adapter,
+            stopped at the end of the test, pass or fail
+  blackhole a lab.Blackhole (a port connect() hangs on), for the test
 Run by tests/harness/run.sh (make check), which takes pytest's arguments:
   tests/harness/run.sh -k 'cgi and redirects'
 """
@@ -18,6 +21,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cases as casemod  # noqa: E402
 import lab as labmod  # noqa: E402
+import procs  # noqa: E402
 
 SPECS, CASES = casemod.load()
 TALLY = collections.Counter()
@@ -46,6 +50,23 @@ def lab():
 @pytest.fixture
 def tally():
     return TALLY
+
+
+@pytest.fixture
+def adapters(lab):
+    made = []
+
+    def one(mode, name, *flags, env=None):
+        return labmod.Kept(made, lab, mode, name, {"flags": list(flags), "env": env or {}})
+    yield one
+    procs.stop_all(made)
+
+
+@pytest.fixture
+def blackhole(lab):
+    b = labmod.Blackhole(lab, "blackhole")
+    yield b
+    b.stop()
 
 
 def record(mode, checks):

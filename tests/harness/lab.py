@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 import fcgi_client  # noqa: E402
 
 MOCK_PY = os.path.join(TOP, "tests", "mock", "thanos_mock.py")
+NETH = os.path.join(TOP, "tests", "integration", "net_helpers.py")
 ADAPTER_MODES = ("cgi", "listen", "unix", "spawn", "params")
 FASTCGI_MODES = ("listen", "unix", "spawn", "params")
 # front.py: behind a real server, over HTTP
@@ -63,12 +64,14 @@ def last_fail_line(text):
 
 class Response:
     """What the client got: the raw bytes split at the end of the header
-    block, the exit (CGI) or application status, and when the first body
-    byte and the end arrived (seconds from the start)."""
+    block, the exit (CGI) or application status, and when the end of the
+    header block (head), the first body byte and the end arrived (seconds
+    from the start)."""
 
-    def __init__(self, raw, rc, first, end, timed_out):
+    def __init__(self, raw, rc, first, end, timed_out, head=None):
         self.raw = raw
         self.rc = rc
+        self.head = head
         self.first = first
         self.end = end
         self.timed_out = timed_out
@@ -300,13 +303,14 @@ class Adapter:
 
 
 class Reader:
-    """Collects an answer; notes when its first body byte came; stops after
-    cut bytes."""
+    """Collects an answer; notes when the end of its header block and its
+    first body byte came; stops after cut bytes."""
 
     def __init__(self, t0, cut):
         self.t0 = t0
         self.cut = cut
         self.raw = b""
+        self.head = None
         self.first = None
 
     def take(self, data):
@@ -316,13 +320,48 @@ class Reader:
         if self.first is None:
             for sep in (b"\r\n\r\n", b"\n\n"):
                 i = self.raw.find(sep)
+                if i >= 0 and self.head is None:
+                    self.head = time.monotonic() - self.t0
                 if i >= 0 and len(self.raw) > i + len(sep):
                     self.first = time.monotonic() - self.t0
                     break
         return self.cut is None or len(self.raw) < self.cut
 
     def response(self, rc, timed_out):
-        return Response(self.raw, rc, self.first, time.monotonic() - self.t0, timed_out)
+        return Response(self.raw, rc, self.first, time.monotonic() - self.t0, timed_out, self.head)
+
+
+class Kept(Adapter):
+    """An adapter on the list made (which its test stops), from before its
+    process starts: a start that fails is stopped too."""
+
+    def __init__(self, made, *args):
+        self.made = made
+        super().__init__(*args)
+
+    def start(self):
+        self.made.append(self)
+        super().start()
+
+
+class Blackhole:
+    """net_helpers.py blackhole: a port of 127.0.0.1 whose full accept
+    queue leaves connect() hanging (a connect timeout on loopback)."""
+
+    def __init__(self, lab, name):
+        self.name = name
+        self.port = procs.free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.proc = procs.Proc(name, [sys.executable, NETH, "blackhole", "--listen", "127.0.0.1:%d" % self.port],
+                               os.path.join(lab.dir, "%s_%d.log" % (name, self.port)))
+        try:
+            self.proc.wait_log("full")
+        except BaseException:
+            self.proc.stop()
+            raise
+
+    def stop(self):
+        self.proc.stop()
 
 
 class Lab:

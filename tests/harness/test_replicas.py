@@ -14,7 +14,6 @@ request reached is what their --record files say.
 """
 
 import os
-import sys
 import time
 
 import pytest
@@ -27,7 +26,6 @@ import procs
 
 MODES = ("listen", "params")
 RP = ["--web.route-prefix", "/thanos"]
-NETH = os.path.join(labmod.TOP, "tests", "integration", "net_helpers.py")
 POST_BODY = os.urandom(3000)
 OCTETS = {"CONTENT_TYPE": "application/octet-stream"}
 
@@ -70,31 +68,10 @@ def reps(lab):
 
 
 @pytest.fixture
-def start(lab):
+def start(adapters):
     """start(mode, name, FLAG, VALUE...): an adapter over RP and the flags,
     stopped at the end of the test whatever happened."""
-    started = []
-
-    def one(mode, name, *flags):
-        a = labmod.Adapter(lab, mode, "replicas_" + name, {"flags": list(flags) + RP})
-        started.append(a)
-        return a
-    yield one
-    for a in started:
-        a.stop()
-
-
-@pytest.fixture
-def blackhole(lab):
-    """The URL of a port whose full accept queue leaves connect() hanging."""
-    port = procs.free_port()
-    p = procs.Proc("blackhole", [sys.executable, NETH, "blackhole", "--listen", "127.0.0.1:%d" % port],
-                   os.path.join(lab.dir, "replicas_blackhole_%d.log" % port))
-    try:
-        p.wait_log("full")
-        yield "http://127.0.0.1:%d" % port
-    finally:
-        p.stop()
+    return lambda mode, name, *flags: adapters(mode, "replicas_" + name, *flags, *RP)
 
 
 def checks(name, mode):
@@ -118,16 +95,6 @@ def get(a, sub="/-/echo", env=()):
 def post(a, method="POST"):
     """A request with POST_BODY as its body."""
     return a.request(method, "/thanos", "/-/echo", OCTETS, body=POST_BODY)
-
-
-def duration(c, what, configured, got, other=None):
-    """got (seconds) is within configured's bounds.py bound; with other, the
-    configured time of what the check rules out, also below other's low."""
-    low, high = bounds.configured_bound(configured)
-    if other is not None:
-        high = min(high, bounds.configured_bound(other)[0])
-    c.true("%s (configured %g s)" % (what, configured), low <= got <= high,
-           bounds.show(got, (low, high)))
 
 
 def some_of_8(c, what, n):
@@ -187,7 +154,7 @@ def test_one_refuses(lab, reps, start, mode):
     c.eq("one replica refuses: marked down once", 1, marked_down(a))
     c.match("one replica refuses: the log names it", "upstream %s marked down" % reps.url("dead"),
             a.proc.log_text())
-    duration(c, "one replica refuses: the slowest request still answered at once", 0, slowest)
+    bounds.check(c, "one replica refuses: the slowest request still answered at once", 0, slowest)
     c.eq("one replica refuses: no error answered", 0, a.proc.log_count('msg="request failed"'))
     conftest.record(mode, c)
 
@@ -246,7 +213,7 @@ def test_backoff(lab, reps, start, mode):
            marked_down(a) == 1 or lasted >= bounds.configured_bound(backoff)[0],
            "%d marks after %.3f s" % (marked_down(a), lasted))
     n, ok, came = until_second_mark(a, bounds.configured_bound(backoff)[1])
-    duration(c, "back-off 1500ms: tried again once it ran out", backoff,
+    bounds.check(c, "back-off 1500ms: tried again once it ran out", backoff,
              time.monotonic() - t0 if came else float("inf"))
     c.eq("back-off 1500ms: every request while it ran out answered (%d)" % n, n, ok)
     c.eq("back-off 1500ms: GETs answered of 4 after the back-off", 4, answered(a, 4))
@@ -259,7 +226,7 @@ def test_connect_timeout(lab, reps, start, blackhole, mode):
     """A replica that does not connect in time: the first request waits for
     --upstream.timeout.connect, then goes to the live one; the next ones
     skip it at once (not one timeout each)."""
-    a = start(mode, "SLOWCONN", "--upstream", blackhole, *upstreams(reps, "good"),
+    a = start(mode, "SLOWCONN", "--upstream", blackhole.url, *upstreams(reps, "good"),
               "--upstream.timeout.connect", "1s", "--upstream.down-backoff", "60s")
     r = get(a)
     first, ok = r.end, int(r.status == 200)
@@ -269,8 +236,8 @@ def test_connect_timeout(lab, reps, start, blackhole, mode):
     c = checks("connect timeout", mode)
     c.eq("connect timeout on one replica: GETs that succeed of 6", 6, ok)
     c.eq("connect timeout: marked down once", 1, marked_down(a))
-    duration(c, "connect timeout: the first request waited for the timeout", 1.0, first)
-    duration(c, "connect timeout: the next 5 skip it, at once (not 5 timeouts)", 0, rest, other=5.0)
+    bounds.check(c, "connect timeout: the first request waited for the timeout", 1.0, first)
+    bounds.check(c, "connect timeout: the next 5 skip it, at once (not 5 timeouts)", 0, rest, other=5.0)
     conftest.record(mode, c)
 
 

@@ -27,19 +27,6 @@ OPENED = r"^mock: conn [0-9]+ open$"
 AT_ONCE = bounds.configured_bound(0)
 
 
-class Kept(labmod.Adapter):
-    """An adapter of lab.py, on the list its fixture stops, from before its
-    process starts (a start that fails is stopped too)."""
-
-    def __init__(self, made, *args):
-        self.made = made
-        super().__init__(*args)
-
-    def start(self):
-        self.made.append(self)
-        super().start()
-
-
 class Rig:
     """The adapters and the kept connections of one test, all closed at its
     end, pass or fail."""
@@ -55,7 +42,7 @@ class Rig:
         /thanos), with flags and its process environment env."""
         spec = {"flags": ["--upstream", self.up.url, "--web.route-prefix", "/thanos"] + list(flags),
                 "env": env or {}}
-        return Kept(self.adapters, self.lab, mode, name, spec)
+        return labmod.Kept(self.adapters, self.lab, mode, name, spec)
 
     def keep(self, a, n):
         """n GET /-/echo one after the other on one connection with
