@@ -12,7 +12,7 @@ set -u
 export THANOS_FCGI_BIN top_srcdir
 # The start-up check (a FastCGI process probes its upstreams once) is off in
 # the tests: its probes would count among the requests the fakes see.
-# tests/harness/test_check.py and tests/e2e/check_*.sh turn it on.
+# tests/harness/test_check.py turns it on.
 export THANOS_FCGI_CHECK_ON_START=false
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/thanos-fcgi-test.XXXXXX")
 : >"$TMPD/failed.txt"
@@ -60,18 +60,6 @@ print(p)
 PY
 }
 
-# hold_dead_port VAR: sets VAR to a port of 127.0.0.1 that refuses every
-# connection for the whole test: a socket is bound to it and never listens,
-# so nothing started later can take it (a closed free_port can come back
-# as another server's port).
-hold_dead_port() {
-	spawn "dead_$1" python3 -c 'import socket, time
-s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1], flush=True); time.sleep(86400)'
-	log_count "$TMPD/dead_$1.log" '^[0-9]+$' 1 >/dev/null
-	eval "$1=\$(head -n 1 "\$TMPD/dead_$1.log")"
-}
-
 # The waits below poll every 50 ms; SECONDS, their guard, is guard's
 # (below) unless given (then from guard C_MS too).
 # wait_port PORT [SECONDS]: waits until something listens on 127.0.0.1:PORT.
@@ -92,25 +80,6 @@ wait_file() {
 		[ "$i" -ge "$max" ] && { echo "$1 did not appear" >&2; return 1; }
 		sleep 0.05
 	done
-}
-
-# log_count FILE ERE [WANT [SECONDS]]: how many lines of FILE match ERE, once
-# that is at least WANT (default 1) or after SECONDS: servers write their
-# logs on their own time.
-log_count() {
-	local i=0 max=$(( ${4:-$(guard)} * 20 )) n
-	while n=$(grep -c -E -- "$2" "$1" 2>/dev/null) || n=0; [ "$n" -lt "${3:-1}" ]; do
-		i=$((i + 1))
-		[ "$i" -ge "$max" ] && break
-		sleep 0.05
-	done
-	echo "$n"
-}
-
-# logfmt_head LEVEL: an ERE for the start of the adapter's log line at LEVEL,
-# up to and with "msg=" (ts, level and caller as Thanos writes them).
-logfmt_head() {
-	echo "ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z level=$1 caller=[a-z_]+\\.c:[0-9]+ msg="
 }
 
 # spawn NAME CMD...: runs CMD in the background, output to $TMPD/NAME.log.
@@ -145,10 +114,6 @@ check_between() {
 	fi
 }
 
-# now_ms: milliseconds since the epoch.  since_ms T0: milliseconds since T0.
-now_ms() { date +%s%3N; }
-since_ms() { echo $(($(now_ms) - $1)); }
-
 # ---- durations: the one rule (tests/harness/bounds.py, the same for the harness)
 #
 # A check about time compares a measured duration with the value the test
@@ -162,17 +127,6 @@ since_ms() { echo $(($(now_ms) - $1)); }
 #       than C plus the larger of C and DURATION_START_MS (the cost of
 #       starting a process and a connection on a loaded machine), times
 #       SLOWDOWN.  C_MS 0 is "at once": [0, DURATION_START_MS x SLOWDOWN].
-#   check_duration DESC C_MS GOT_MS [OTHER_MS]
-#       GOT_MS is within duration_bound C_MS; with OTHER_MS, the configured
-#       time of what the check rules out (e.g. the same requests one after
-#       the other), it is also below OTHER_MS's LOW, so that the check can
-#       tell the two apart whatever the machine's load.
-#   check_within DESC C_MS GOT_MS
-#       GOT_MS is at most duration_bound C_MS's HIGH: an event that comes
-#       C_MS after a start earlier than the one measured from (no LOW).
-#   check_before DESC TOTAL_MS GOT_MS
-#       an event that must cut short what takes TOTAL_MS comes before half of
-#       TOTAL_MS (bounds.py's well_before).
 #   guard [C_MS]   seconds a wait may take before it gives up: C_MS's HIGH,
 #       rounded up; without C_MS (an event with no configured time: a server
 #       that starts, a line a process logs), DURATION_GUARD_S x SLOWDOWN
@@ -185,26 +139,6 @@ duration_bound() {
 	local c=$1 m=$DURATION_START_MS
 	[ "$c" -gt "$m" ] && m=$c
 	echo "$((c * 95 / 100)) $((c + m * SLOWDOWN))"
-}
-
-check_duration() {
-	local low high olow ohigh
-	read -r low high <<<"$(duration_bound "$2")"
-	if [ -n "${4:-}" ]; then
-		read -r olow ohigh <<<"$(duration_bound "$4")"
-		[ "$high" -ge "$olow" ] && high=$((olow - 1))
-	fi
-	check_between "$1 (configured ${2} ms${4:+, not $4 ms})" "$low" "$high" "$3"
-}
-
-check_within() {
-	local low high
-	read -r low high <<<"$(duration_bound "$2")"
-	check_between "$1 (at most configured $2 ms)" 0 "$high" "$3"
-}
-
-check_before() {
-	check_between "$1 (before half of $2 ms)" 0 $(($2 / 2)) "$3"
 }
 
 guard() {
