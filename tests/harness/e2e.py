@@ -1,5 +1,5 @@
 """e2e.py: what only a whole deployment shows, through a front server
-started from deploy/ (test_e2e.py): the suite run_suite() against a real
+started from deploy/ (test_e2e.py): the Suite against a real
 Prometheus (Debian's, one per public prefix, started once a session) or the
 mock Thanos, and the checks that stand beside it (forwarded headers, an
 event stream, a dead upstream, kept connections, body limits).
@@ -7,7 +7,7 @@ event stream, a dead upstream, kept connections, body limits).
   Prometheus    Debian's prometheus, scraping itself every second, route
                 prefix /thanos, external URL at the public prefix
   Http          one request, no redirect followed: status, headers, body
-  run_suite     the redirect chain from the bare prefix, the UI page and
+  Suite         the redirect chain from the bare prefix, the UI page and
                 its assets, the query API (GET, form POST, %2F in a regex),
                 encodings, gzip, HEAD, OPTIONS, 404, 405, a root path; each
                 answer compared with the upstream's own
@@ -166,7 +166,7 @@ class Upstreams:
             shutil.rmtree(self.prom_dir, ignore_errors=True)
 
 
-# --- run_suite ---------------------------------------------------------------
+# --- Suite -------------------------------------------------------------------
 
 
 class Assets(html.parser.HTMLParser):
@@ -555,48 +555,3 @@ def check_root_metrics(c, label, front, prefix):
     a = fetch(front + prefix + "/metrics")
     c.eq("%s: /metrics goes to the upstream's root" % label, 200, a.status)
     c.match("%s: /metrics is the upstream's" % label, "^# HELP mock_up", a.short())
-
-
-# --- for the shell tests: tests/e2e/common.sh's run_suite ------------------------
-
-
-class Tap:
-    """Checks as the shell tests print them (tests/lib.sh): one line each,
-    "ok - NAME" or "not ok - NAME: DETAIL"."""
-
-    def __init__(self):
-        self.failed = 0
-
-    def out(self, ok, what, detail):
-        if ok:
-            print("ok - %s" % what, flush=True)
-        else:
-            self.failed += 1
-            print("not ok - %s: %s" % (what, detail), flush=True)
-
-    def eq(self, what, want, got):
-        self.out(want == got, what, "want %r, got %r" % (want, got))
-
-    def match(self, what, pattern, got):
-        self.out(got is not None and re.search(pattern, got, re.M), what, "%r does not match /%s/" % (got, pattern))
-
-    def true(self, what, ok, detail=""):
-        self.out(ok, what, detail)
-
-
-def main(argv):
-    """e2e.py suite FRONT_ORIGIN PUBLIC_PREFIX DIRECT_URL KIND [LABEL]"""
-    if len(argv) not in (5, 6) or argv[0] != "suite" or argv[4] not in ("prometheus", "mock"):
-        print("not ok - usage: e2e.py suite FRONT_ORIGIN PUBLIC_PREFIX DIRECT_URL prometheus|mock [LABEL]")
-        return 2
-    front, prefix, direct, kind = argv[1:5]
-    prefix = "" if prefix == "/" else prefix.rstrip("/")
-    label = argv[5] if len(argv) == 6 else "%s at '%s'" % (kind, prefix or "/")
-    t = Tap()
-    Suite(t, front, prefix, direct, kind, label).run()
-    return 1 if t.failed else 0
-
-
-if __name__ == "__main__":
-    import sys
-    sys.exit(main(sys.argv[1:]))
