@@ -1,4 +1,5 @@
-# tests/lib.sh: shared helpers for the shell tests (sourced, not run).
+# tests/lib.sh: helpers for tests/memcheck, the one shell runner that checks
+# (sourced, not run).
 #
 # Every test: sources this file, starts what it needs on loopback ports with
 # `spawn NAME CMD...` (logs under $TMPD/NAME.log), and calls `finish` last.
@@ -72,16 +73,6 @@ wait_port() {
 	done
 }
 
-# wait_file PATH [SECONDS]: waits until PATH exists (unix sockets, pid files).
-wait_file() {
-	local i=0 max=$(( ${2:-$(guard)} * 20 ))
-	while [ ! -e "$1" ]; do
-		i=$((i + 1))
-		[ "$i" -ge "$max" ] && { echo "$1 did not appear" >&2; return 1; }
-		sleep 0.05
-	done
-}
-
 # spawn NAME CMD...: runs CMD in the background, output to $TMPD/NAME.log.
 spawn() {
 	local name=$1; shift
@@ -98,20 +89,6 @@ fail() {
 	FAILED=$((FAILED + 1))
 	echo "not ok - $*"
 	[ -n "${TMPD:-}" ] && echo "not ok - $*" >>"$TMPD/failed.txt"
-}
-
-# check DESC WANT GOT: equality assertion.
-check() {
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: want '$2', got '$3'"; fi
-}
-
-# check_between DESC MIN MAX GOT: MIN <= GOT <= MAX (integers, e.g. ms).
-check_between() {
-	if [[ $4 =~ ^[0-9]+$ ]] && [ "$4" -ge "$2" ] && [ "$4" -le "$3" ]; then
-		pass "$1 ($4 in [$2, $3])"
-	else
-		fail "$1: want $2..$3, got '$4'"
-	fi
 }
 
 # ---- durations: the one rule (tests/harness/bounds.py, the same for the harness)

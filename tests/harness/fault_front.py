@@ -99,14 +99,18 @@ def recorded(label, mode="nginx"):
 class FaultFront:
     """The fault upstream at `route`, the adapter (--listen unix:PATH,
     --upstream the fault upstream, then flags), nginx at /thanos in front
-    (nginx, its origin url); name tells their files apart in the lab's directory."""
+    (nginx, its origin url); name tells their files apart in the lab's directory.
+    up_args: more of the upstream's flags (--quiet); access_log=False: the
+    fronts log no requests (front.Nginx)."""
 
-    def __init__(self, lab, name, route, flags):
+    def __init__(self, lab, name, route, flags, up_args=(), access_log=True):
         self.lab, self.name, self.route = lab, name, route
+        self.access_log = access_log
         self.live = []
         self.streak = self.misses = 0
         try:
-            self.up = self.keep(labmod.Mock(lab, name + "_up", ["--mode", "fault", "--route-prefix", route]))
+            self.up = self.keep(labmod.Mock(lab, name + "_up", ["--mode", "fault", "--route-prefix", route]
+                                                + list(up_args)))
             spec = {"flags": ["--upstream", self.up.url] + list(flags), "settings": "flags"}
             self.adapter = self.keep(labmod.Adapter(lab, "unix", name, spec))
             self.nginx = self.front(name)
@@ -123,7 +127,8 @@ class FaultFront:
     def front(self, name, location="thanos-fcgi-location.conf", **values):
         """Another nginx from deploy/nginx on the same adapter (the location
         file and its placeholders' values); its origin in .url."""
-        f = self.keep(front.Nginx(self.lab, name, MOUNT, self.adapter.addr, location, **values))
+        f = self.keep(front.Nginx(self.lab, name, MOUNT, self.adapter.addr, location, self.access_log,
+                                   **values))
         f.url = "http://127.0.0.1:%d" % f.port
         return f
 

@@ -85,6 +85,17 @@ def render(src, dst, **values):
         f.write(text)
 
 
+def replace_line(path, line, replacement):
+    """Replaces the one `line` of the rendered file path; its absence is an
+    error (deploy/ changed under the test)."""
+    with open(path) as f:
+        text = f.read()
+    if text.count(line) != 1:
+        raise AssertionError("%s: no single %r to replace" % (path, line))
+    with open(path, "w") as f:
+        f.write(text.replace(line, replacement))
+
+
 def header_name(var):
     """HTTP_X_FOO_BAR -> X-Foo-Bar, CONTENT_TYPE -> Content-Type."""
     name = var[5:] if var.startswith("HTTP_") else var
@@ -112,9 +123,12 @@ class Nginx:
         "event stream": {"headers": {"X-Accel-Buffering": False}},
     }
 
-    def __init__(self, lab, name, mount, sock, location="thanos-fcgi-location.conf", **values):
+    def __init__(self, lab, name, mount, sock, location="thanos-fcgi-location.conf", access_log=True,
+                 **values):
         """sock: the adapter's socket path, or FastCGI address ("unix:PATH",
-        "HOST:PORT"); values fill the location file's other placeholders."""
+        "HOST:PORT"); access_log=False: nginx.conf's access_log off (a load
+        test's minutes would write gigabytes); values fill the location
+        file's other placeholders."""
         src = os.path.join(DEPLOY, "nginx")
         addr = "unix:" + sock if sock.startswith("/") else sock
         d = os.path.join(lab.dir, "nginx_%s_%s" % (name, mount.strip("/") or "root"))
@@ -129,6 +143,8 @@ class Nginx:
         user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
         render(os.path.join(src, "nginx.conf"), os.path.join(d, "nginx.conf"), USER=user,
                PORT=str(self.port), STATEDIR=d, CONFDIR=d, LOCATION_CONF=os.path.join(d, "location.conf"))
+        if not access_log:
+            replace_line(os.path.join(d, "nginx.conf"), "access_log %s/access.log;" % d, "access_log off;")
         t = subprocess.run(["nginx", "-t", "-q", "-e", "stderr", "-p", d, "-c", os.path.join(d, "nginx.conf")],
                            capture_output=True, text=True)
         if t.returncode:
