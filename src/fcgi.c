@@ -546,6 +546,22 @@ static void server_stop(struct server *s, struct worker *wks, long n)
 		pthread_join(wks[i].tid, NULL);
 }
 
+static void stop_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+void fcgi_stop_signals(int how)
+{
+	sigset_t set;
+
+	stop_set(&set);
+	pthread_sigmask(how, &set, NULL);
+}
+
 int fcgi_run(const struct conf *c, struct upstream_pool *pool, int listen_fd)
 {
 	struct server s;
@@ -560,10 +576,7 @@ int fcgi_run(const struct conf *c, struct upstream_pool *pool, int listen_fd)
 	}
 	if (server_init(&s, c, pool, listen_fd) != 0)
 		return 1;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
+	stop_set(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* inherited by the workers */
 
 	wks = xmalloc((size_t)n * sizeof(*wks));

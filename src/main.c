@@ -117,6 +117,9 @@ static int serve(const struct conf *c, struct upstream_pool *pool, int cgi)
 	char err[512];
 	int fd;
 
+	/* before the socket is open or libfcgi's probe (FCGX_IsCGI) installs
+	 * its handlers: a SIGTERM from then on stops us gracefully */
+	fcgi_stop_signals(SIG_BLOCK);
 	if (c->listen != NULL && *c->listen != '\0') {
 		fd = listen_open(c, err, sizeof(err));
 		if (fd < 0) {
@@ -133,6 +136,7 @@ static int serve(const struct conf *c, struct upstream_pool *pool, int cgi)
 		/* libfcgi's probe installed a SIGTERM handler that only sets a
 		 * flag: a CGI program must die when its server says so. */
 		signal(SIGTERM, SIG_DFL);
+		fcgi_stop_signals(SIG_UNBLOCK);
 		return cgi_run(c, pool, environ);
 	}
 	log_msg(LOG_ERR, "not started by a web server: no FastCGI socket on fd 0, "

@@ -11,6 +11,7 @@ mock accepted, a process exit); every duration is checked with bounds.py.
 import concurrent.futures
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -228,6 +229,43 @@ def test_sigterm_kept(rig, mode, n):
     s, rc = ends(a, guard=AT_ONCE[1])
     took(c, "--threads %d, SIGTERM with an idle kept connection: ends at once" % n, s, AT_ONCE)
     c.eq("--threads %d, SIGTERM with an idle kept connection: exit status 0" % n, 0, rc)
+    conftest.record(mode, c)
+
+
+STARTS = 20
+
+
+def first_accept(proc, port):
+    """Connects to port as soon as it accepts (no pause between tries: the
+    moment matters), within the guard."""
+    end = time.monotonic() + procs.GUARD
+    while not procs.port_open(port):
+        if not proc.running() or time.monotonic() > end:
+            raise AssertionError("%s: port %d never opened" % (proc.name, port))
+
+
+@pytest.mark.parametrize("mode", ["listen"])
+def test_sigterm_at_start(lab, rig, mode):
+    """SIGTERM the moment the port first accepts, STARTS times: each
+    process ends at once with status 0 (the signal was neither lost in
+    libfcgi's handler, a hang, nor the default action, -15)."""
+    c = checks("SIGTERM at start")
+    got = []
+    for i in range(STARTS):
+        port = procs.free_port()
+        p = procs.Proc("adapter start %d" % i, [
+            lab.binary, "--listen", "127.0.0.1:%d" % port, "--upstream", rig.up.url,
+            "--web.route-prefix", "/thanos"], os.path.join(lab.dir, "threads_start.log"), env=lab.clean_env)
+        try:
+            first_accept(p, port)
+            os.kill(p.pid, signal.SIGTERM)
+            try:
+                got.append(p.p.wait(AT_ONCE[1]))
+            except subprocess.TimeoutExpired:
+                got.append("still running")
+        finally:
+            p.stop()
+    c.eq("SIGTERM as the port opens, %d starts: each exits 0 at once" % STARTS, [0] * STARTS, got)
     conftest.record(mode, c)
 
 
