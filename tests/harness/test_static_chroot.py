@@ -73,12 +73,7 @@ def chroot_argv():
 
 @pytest.fixture(scope="module")
 def rig(lab):
-    r = Rig(lab)
-    try:
-        r.start()
-        yield r
-    finally:
-        r.stop()
+    yield from Rig(lab).running()
 
 
 def creq(rig, name, **env):

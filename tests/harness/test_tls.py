@@ -34,12 +34,7 @@ CERT_PROBLEM = r"[Cc]ertificate|issuer"
 
 @pytest.fixture(scope="module")
 def world(lab):
-    w = World(lab)
-    try:
-        w.start()
-        yield w
-    finally:
-        w.stop()
+    yield from World(lab).running()
 
 
 @pytest.fixture

@@ -218,6 +218,15 @@ class Live:
     def stop(self):
         procs.stop_all(self.live)
 
+    def running(self):
+        """start(), then self until the caller is done, then stop()
+        whatever happened (a fixture's body: yield from x.running())."""
+        try:
+            self.start()
+            yield self
+        finally:
+            self.stop()
+
 
 class World(Live):
     """What the module starts: the certificates, the mock, the TLS nginx."""
