@@ -12,8 +12,8 @@ margin derived from that value: never a window tuned by hand.
       total: it comes before half of total.
   check(c, what, configured, got, other): counts on c (a cases.Checks)
       whether got is within configured's bound (and, with other, below the
-      low of other's: lib.sh's check_duration C GOT OTHER); check_before
-      likewise for well_before (lib.sh's check_before).
+      low of other's, so that the check tells the two apart whatever the
+      load); check_before likewise for well_before.
 """
 
 from procs import SLOWDOWN

@@ -84,7 +84,7 @@ def checks(name, mode="listen"):
 def apart(configured, other):
     """bounds.configured_bound(configured), its high cut below the low of
     other, the configured time of what the check rules out (the same
-    requests one after the other): lib.sh's check_duration OTHER."""
+    requests one after the other), as bounds.check's other."""
     low, high = bounds.configured_bound(configured)
     return low, min(high, bounds.configured_bound(other)[0] - 0.001)
 
