@@ -29,6 +29,7 @@
 #include "relay.h"
 #include "request.h"
 #include "route.h"
+#include "stopsig.h"
 
 /* What every thread shares: the epoll set holds the listening socket, the
  * stop eventfd and each idle connection, all one-shot but the stop fd. */
@@ -546,28 +547,11 @@ static void server_stop(struct server *s, struct worker *wks, long n)
 		pthread_join(wks[i].tid, NULL);
 }
 
-static void stop_set(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGHUP);
-}
-
-void fcgi_stop_signals(int how)
-{
-	sigset_t set;
-
-	stop_set(&set);
-	pthread_sigmask(how, &set, NULL);
-}
-
 int fcgi_run(const struct conf *c, struct upstream_pool *pool, int listen_fd)
 {
 	struct server s;
 	struct worker *wks;
-	sigset_t set;
-	int sig = 0;
+	int sig;
 	long n = c->threads;
 
 	if (FCGX_Init() != 0) {
@@ -576,9 +560,6 @@ int fcgi_run(const struct conf *c, struct upstream_pool *pool, int listen_fd)
 	}
 	if (server_init(&s, c, pool, listen_fd) != 0)
 		return 1;
-	stop_set(&set);
-	pthread_sigmask(SIG_BLOCK, &set, NULL); /* inherited by the workers */
-
 	wks = xmalloc((size_t)n * sizeof(*wks));
 	for (long i = 0; i < n; i++) {
 		wks[i].srv = &s;
@@ -588,10 +569,7 @@ int fcgi_run(const struct conf *c, struct upstream_pool *pool, int listen_fd)
 			exit(1);
 		}
 	}
-	do {
-		if (sigwait(&set, &sig) != 0)
-			sig = 0;
-	} while (sig != SIGTERM && sig != SIGINT); /* SIGHUP: nothing to reload */
+	sig = stopsig_wait();
 	log_msg(LOG_INFO, "stopping on signal %d: finishing running requests", sig);
 	server_stop(&s, wks, n);
 	free(wks);

@@ -7,15 +7,9 @@
 #include "conf.h"
 #include "upstream.h"
 
-/* Holds SIGTERM, SIGINT and SIGHUP back (pending) from here on, threads
- * started later included: called before the process can be reached, so
- * that a stop asked for while it starts is answered by fcgi_run, neither
- * lost in libfcgi's handler nor the default action.  how: SIG_BLOCK, or
- * SIG_UNBLOCK to let them act again (a CGI program). */
-void fcgi_stop_signals(int how);
-
 /* Serves requests on listen_fd with c->threads threads until SIGTERM or
- * SIGINT, then lets running requests finish (at most c->shutdown_grace_ms).
+ * SIGINT (held by the caller with stopsig_hold: the workers inherit it),
+ * then lets running requests finish (at most c->shutdown_grace_ms).
  * Returns the process exit status. */
 int fcgi_run(const struct conf *c, struct upstream_pool *pool, int listen_fd);
 

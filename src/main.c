@@ -28,6 +28,7 @@
 #include "listen.h"
 #include "log.h"
 #include "metrics.h"
+#include "stopsig.h"
 #include "tenant.h"
 #include "upstream.h"
 
@@ -119,7 +120,7 @@ static int serve(const struct conf *c, struct upstream_pool *pool, int cgi)
 
 	/* before the socket is open or libfcgi's probe (FCGX_IsCGI) installs
 	 * its handlers: a SIGTERM from then on stops us gracefully */
-	fcgi_stop_signals(SIG_BLOCK);
+	stopsig_hold();
 	if (c->listen != NULL && *c->listen != '\0') {
 		fd = listen_open(c, err, sizeof(err));
 		if (fd < 0) {
@@ -136,7 +137,7 @@ static int serve(const struct conf *c, struct upstream_pool *pool, int cgi)
 		/* libfcgi's probe installed a SIGTERM handler that only sets a
 		 * flag: a CGI program must die when its server says so. */
 		signal(SIGTERM, SIG_DFL);
-		fcgi_stop_signals(SIG_UNBLOCK);
+		stopsig_release();
 		return cgi_run(c, pool, environ);
 	}
 	log_msg(LOG_ERR, "not started by a web server: no FastCGI socket on fd 0, "
