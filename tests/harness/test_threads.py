@@ -81,18 +81,6 @@ def checks(name, mode="listen"):
     return casemod.Checks("%s [%s]" % (name, mode))
 
 
-def apart(configured, other):
-    """bounds.configured_bound(configured), its high cut below the low of
-    other, the configured time of what the check rules out (the same
-    requests one after the other), as bounds.check's other."""
-    low, high = bounds.configured_bound(configured)
-    return low, min(high, bounds.configured_bound(other)[0] - 0.001)
-
-
-def took(c, what, got, bound):
-    c.true(what, bounds.within(got, bound), bounds.show(got, bound))
-
-
 def logged(a, pattern):
     """Whether the adapter's log has a line matching pattern (waits for it:
     the process writes its log on its own time)."""
@@ -159,10 +147,10 @@ def test_threads_four(rig, mode):
     c.true("--threads 4: logged at start", logged(a, r"4 thread\(s\)"))
     s, ok = parallel(a, 4, 2000)
     c.eq("--threads 4: 4 of 4 slow requests answered", 4, ok)
-    took(c, "--threads 4: 4 x 2 s requests in parallel", s, apart(2, 8))
+    bounds.check(c, "--threads 4: 4 x 2 s requests in parallel", 2, s, other=8)
     s, ok = parallel(a, 4, 1000)
     c.eq("--threads 4, second round: 4 of 4", 4, ok)
-    took(c, "--threads 4, second round: 4 x 1 s in parallel", s, apart(1, 4))
+    bounds.check(c, "--threads 4, second round: 4 x 1 s in parallel", 1, s, other=4)
     got = rig.up.requests()[seen:]
     c.eq("--threads 4: 8 requests reached the mock", 8, len(got))
     n = len({g["conn"] for g in got})
@@ -179,12 +167,12 @@ def test_threads_one_and_default(rig, mode):
     a = rig.adapter(mode, "T1", "--threads", "1")
     s, ok = parallel(a, 3, 1500)
     c.eq("--threads 1: 3 of 3 answered", 3, ok)
-    took(c, "--threads 1: 3 x 1.5 s one after the other", s, bounds.configured_bound(4.5))
+    bounds.check(c, "--threads 1: 3 x 1.5 s one after the other", 4.5, s)
     a = rig.adapter(mode, "TDEF")
     c.true("default: one thread", logged(a, r" 1 thread\(s\)"))
     s, ok = parallel(a, 2, 1000)
     c.eq("default: 2 of 2 answered", 2, ok)
-    took(c, "default: 2 x 1 s one after the other", s, bounds.configured_bound(2))
+    bounds.check(c, "default: 2 x 1 s one after the other", 2, s)
     conftest.record(mode, c)
 
 
@@ -196,7 +184,7 @@ def test_threads_env_spawn(rig, mode):
     c = checks("THANOS_FCGI_THREADS", mode)
     s, ok = parallel(a, 3, 1500)
     c.eq("spawn-fcgi, THANOS_FCGI_THREADS=3: 3 of 3 answered", 3, ok)
-    took(c, "spawn-fcgi, THANOS_FCGI_THREADS=3: in parallel", s, apart(1.5, 4.5))
+    bounds.check(c, "spawn-fcgi, THANOS_FCGI_THREADS=3: in parallel", 1.5, s, other=4.5)
     conftest.record(mode, c)
 
 
@@ -227,7 +215,7 @@ def test_sigterm_kept(rig, mode, n):
     a = rig.adapter(mode, "KTERM%d" % n, "--threads", str(n))
     c.eq("--threads %d, kept connection: answered" % n, [200], rig.keep(a, 1))
     s, rc = ends(a, guard=AT_ONCE[1])
-    took(c, "--threads %d, SIGTERM with an idle kept connection: ends at once" % n, s, AT_ONCE)
+    bounds.check(c, "--threads %d, SIGTERM with an idle kept connection: ends at once" % n, 0, s)
     c.eq("--threads %d, SIGTERM with an idle kept connection: exit status 0" % n, 0, rc)
     conftest.record(mode, c)
 
@@ -274,7 +262,7 @@ def test_sigterm_idle(rig, mode):
     """SIGTERM, idle: the process ends at once, status 0."""
     c = checks("SIGTERM, idle")
     s, rc = ends(rig.adapter(mode, "IDLE"), guard=AT_ONCE[1])
-    took(c, "SIGTERM, idle: process ends at once", s, AT_ONCE)
+    bounds.check(c, "SIGTERM, idle: process ends at once", 0, s)
     c.eq("SIGTERM, idle: exit status 0", 0, rc)
     conftest.record(mode, c)
 
@@ -296,7 +284,7 @@ def test_sigterm_running(rig, mode):
     c.eq("SIGTERM during a slow request: whole body", b"slow", r1.body.strip())
     c.eq("SIGTERM during a second slow request: 200", 200, r2.status)
     c.eq("SIGTERM during a second slow request: whole body", b"slow", r2.body.strip())
-    took(c, "SIGTERM: requests took their 2 s", s, bounds.configured_bound(2))
+    bounds.check(c, "SIGTERM: requests took their 2 s", 2, s)
     rc = exit_status(a)
     c.true("SIGTERM: the process ends after them", rc is not None)
     c.eq("SIGTERM: exit status 0", 0, rc)
@@ -329,13 +317,12 @@ def test_shutdown_grace(rig, mode):
     does not look complete."""
     a = rig.adapter(mode, "GRACE", "--shutdown.grace", "1s")
     c = checks("--shutdown.grace")
-    bound = apart(1, 6)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         f = under_way(pool, a, rig.up, "/-/slow?ms=6000")
         s, rc = ends(a, guard=bounds.configured_bound(1)[1])
         r = f.result()
     c.true("--shutdown.grace 1s: the process ends before the 6 s request", rc is not None)
-    took(c, "--shutdown.grace 1s: after the grace, not the request", s, bound)
+    bounds.check(c, "--shutdown.grace 1s: after the grace, not the request", 1, s, other=6)
     c.eq("--shutdown.grace 1s: exit status 0", 0, rc)
     c.true("--shutdown.grace 1s: the cut request did not look complete",
            b"slow" not in r.body.splitlines(), repr(r.body))
@@ -362,7 +349,7 @@ def test_sighup(rig, mode):
     c.eq("SIGHUP: next request served", 200, r.status)
     s, ok = parallel(a, 2, 2000)
     c.eq("SIGHUP: both threads still serve", 2, ok)
-    took(c, "SIGHUP: still in parallel", s, apart(2, 4))
+    bounds.check(c, "SIGHUP: still in parallel", 2, s, other=4)
     c.eq("SIGHUP: not a shutdown", 0, a.proc.log_count("stopping"))
     c.eq("SIGTERM after SIGHUP: exits 0", 0, ends(a)[1])
     conftest.record(mode, c)

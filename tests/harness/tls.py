@@ -28,7 +28,7 @@ import lab as labmod
 import procs
 from cases import Checks
 
-NETH = os.path.join(labmod.TOP, "tests", "integration", "net_helpers.py")
+NETH = labmod.NETH
 TWO = os.path.join(labmod.TOP, "deploy", "two-replicas-mtls")
 REPLICAS = ("tls", "a", "b", "lh", "tls12")
 
