@@ -1,5 +1,5 @@
 """package.py: the source and build trees as a user sees them, for the
-package tests (test_install.py, test_no_check.py): make and ./configure run
+package tests (test_install.py, test_no_check.py, test_debian_package.py): make and ./configure run
 as a user would run them, not as a part of the `make check` that may be
 running the test (its MAKEFLAGS would print directories and ask for a
 jobserver the test does not hold)."""
@@ -26,12 +26,14 @@ def user_env(**extra):
 
 
 def run(argv, log, cwd=None, env=None, stdin=None, guard=procs.GUARD):
-    """Runs argv, its output (both streams) into the file log; returns the
-    exit status, or a sentence when the guard ran out."""
+    """Runs argv (stdin: bytes it reads, else nothing), its output (both
+    streams) into the file log; returns the exit status, or a sentence
+    when the guard (None: none) ran out."""
+    feed = {"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}
     with open(log, "wb") as out:
         try:
-            return subprocess.run(argv, cwd=cwd, env=env or user_env(), input=stdin, stdout=out,
-                                  stderr=subprocess.STDOUT, timeout=guard).returncode
+            return subprocess.run(argv, cwd=cwd, env=env or user_env(), stdout=out,
+                                  stderr=subprocess.STDOUT, timeout=guard, **feed).returncode
         except subprocess.TimeoutExpired:
             return "still running after %s s" % guard
 

@@ -41,6 +41,7 @@ import cases as casemod
 import conftest
 import e2e
 import lab as labmod
+import package
 import procs
 
 AREA = "debian package"
@@ -74,14 +75,6 @@ def run(argv, **kw):
     except OSError as e:
         return 127, str(e)
     return p.returncode, p.stdout.decode("utf-8", "replace")
-
-
-def logged(log, argv, **kw):
-    """The exit status of argv, its output written to log."""
-    rc, out = run(argv, **kw)
-    with open(log, "w") as f:
-        f.write(out)
-    return rc
 
 
 def tail(text, n=3):
@@ -127,8 +120,8 @@ class Package:
     def build(self):
         if not self.deb:
             out = os.path.join(self.dir, "out")
-            self.build_rc = logged(os.path.join(self.dir, "build.log"),
-                                   [os.path.join(labmod.TOP, "deploy", "debian", "build"), out])
+            self.build_rc = package.run([os.path.join(labmod.TOP, "deploy", "debian", "build"), out],
+                                        os.path.join(self.dir, "build.log"), guard=None)
             self.deb = (sorted(glob.glob(os.path.join(out, "thanos-fcgi_*.deb"))) or [None])[0]
 
     def has_deb(self):
@@ -141,7 +134,7 @@ class Package:
             pytest.fail("thanos-fcgi is not installed (test_install failed)", pytrace=False)
 
     def apt(self, *args, log=os.devnull, cwd=None):
-        return logged(log, APT + list(args), cwd=cwd, env=self.env)
+        return package.run(APT + list(args), log, cwd=cwd, env=self.env, guard=None)
 
     def purge(self, log=os.devnull):
         rc = self.apt("purge", "thanos-fcgi", log=log)
@@ -180,7 +173,7 @@ def test_build_and_lint(pkg):
         conftest.record(AREA, c)
         pkg.need()
     log = os.path.join(pkg.dir, "lintian.log")
-    rc = logged(log, ["lintian", "--fail-on", "error,warning", pkg.deb])
+    rc = package.run(["lintian", "--fail-on", "error,warning", pkg.deb], log, guard=None)
     with open(log) as f:
         bad = [ln for ln in f.read().splitlines() if re.match(r"[EW]: ", ln)]
     c.eq("lintian: no error and no warning (overrides explained in deploy/debian/README)", (0, []), (rc, bad))
@@ -291,7 +284,7 @@ def test_serves(pkg, lab):
         c.true("the snippet now points at the test's Prometheus", edited == (1, 1) and
                "127.0.0.1:%d\"" % prom.port in "".join(up), "edited %s lines: %s" % (edited, up))
         in_ns = ["unshare", "-m", "sh", "-c", NS, "sh", etc, run_dir]
-        rc = logged(os.path.join(pkg.dir, "enable.log"), in_ns + ["lighty-enable-mod", "thanos-fcgi"])
+        rc = package.run(in_ns + ["lighty-enable-mod", "thanos-fcgi"], os.path.join(pkg.dir, "enable.log"))
         c.eq("lighty-enable-mod thanos-fcgi exits 0", 0, rc)
         for what, f in (("it enabled the snippet", "50-thanos-fcgi.conf"),
                         ("and mod_fastcgi, which the snippet depends on", "10-fastcgi.conf")):
