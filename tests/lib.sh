@@ -1,5 +1,5 @@
-# tests/lib.sh: helpers for tests/memcheck, the one shell runner that checks,
-# and bench/run (spawn, free_port, wait_port, wait_file) (sourced, not run).
+# tests/lib.sh: helpers for tests/memcheck, the one shell runner that checks
+# (sourced, not run).
 #
 # Every test: sources this file, starts what it needs on loopback ports with
 # `spawn NAME CMD...` (logs under $TMPD/NAME.log), and calls `finish` last.
@@ -69,16 +69,6 @@ wait_port() {
 	while ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
 		i=$((i + 1))
 		[ "$i" -ge "$max" ] && { echo "port $1 did not open" >&2; return 1; }
-		sleep 0.05
-	done
-}
-
-# wait_file PATH [SECONDS]: waits until PATH exists (unix sockets, pid files).
-wait_file() {
-	local i=0 max=$(( ${2:-$(guard)} * 20 ))
-	while [ ! -e "$1" ]; do
-		i=$((i + 1))
-		[ "$i" -ge "$max" ] && { echo "$1 did not appear" >&2; return 1; }
 		sleep 0.05
 	done
 }

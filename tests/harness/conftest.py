@@ -77,9 +77,10 @@ def record(mode, checks):
         pytest.fail("%s:\n  %s" % (checks.label, "\n  ".join(checks.failed)), pytrace=False)
 
 
-# Files that change the machine (test_debian_package.py installs a package):
-# collected only when named (run.sh FILE), never by a bare run.sh -k WORD.
-NAMED_ONLY = ("test_debian_package.py",)
+# Files that change the machine (test_debian_package.py installs a package)
+# or load all of it (test_bench_run.py): collected only when named (run.sh
+# FILE, as tests/run does), never by a bare run.sh -k WORD.
+NAMED_ONLY = ("test_debian_package.py", "test_bench_run.py")
 
 
 def pytest_collection_modifyitems(config, items):
