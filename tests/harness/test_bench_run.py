@@ -25,8 +25,7 @@ from cases import Checks
 
 AREA = "bench run"
 RUN = os.path.join(labmod.TOP, "bench", "run")
-QUICK = ["--rounds", "1", "--duration", "1s", "--warmup", "0", "--memory", "0", "--payloads", "small",
-         "--no-install", "1"]
+QUICK = ["--rounds=1", "--duration=1s", "--warmup=0", "--memory=0", "--payloads=small", "--no-install=1"]
 # results.tsv: VARIANT GROUP... the columns bench/report.py reads
 COL_VARIANT, COL_REQUESTS, COL_ERRORS = 1, 4, slice(9, 14)
 
@@ -49,26 +48,28 @@ def sessions(tmp):
         except (OSError, ValueError):
             continue
         if any(tmp in a for a in argv):
-            found[int(d)] = (int(stat.rsplit(")", 1)[1].split()[3]), os.path.basename(argv[0]))
+            # nginx writes "nginx: master process nginx -p ..." over its argv
+            name = os.path.basename(argv[0].split(" ")[0]).rstrip(":")
+            found[int(d)] = (int(stat.rsplit(")", 1)[1].split()[3]), name)
     return found
 
 
 def test_sessions(tmp_path):
     c = Checks("bench run: sessions")
-    b = bench(tmp_path, "hold", "--hold", "1")
+    b = bench(tmp_path, "hold", "--hold=1", "--payloads=small,prom")
     try:
         text = b.wait_log(r"^temporary directory: ") and b.log_text()
         tmp = re.search(r"^temporary directory: (\S+);", text, re.M).group(1)
         found = sessions(tmp)
         apache = {p: s for p, (s, a) in found.items() if a == "apache2"}
         rest = {p: (s, a) for p, (s, a) in found.items() if s not in apache.values()}
-        c.true("apache2 runs", bool(apache), sorted(found.values()))
+        c.true("apache2 runs", bool(apache), str(sorted(found.values())))
         c.true("apache2 has a session of its own", all(s != b.pid and s in apache for s in apache.values()),
-               apache)
+               str(apache))
         for name in ("nginx", "lighttpd", "prometheus", "tf-nginx", "tf-lighttpd"):
             mine = [(p, s) for p, (s, a) in rest.items() if a.startswith(name)]
-            c.true("%s runs" % name, bool(mine), sorted(set(a for s, a in found.values())))
-            c.true("%s in bench/run's session" % name, all(s == b.pid for p, s in mine), mine)
+            c.true("%s runs" % name, bool(mine), str(sorted(set(a for s, a in found.values()))))
+            c.true("%s in bench/run's session" % name, all(s == b.pid for p, s in mine), str(mine))
         os.unlink(os.path.join(tmp, "hold"))
         c.eq("bench/run --hold: exit status once hold is removed", 0, b.wait_exit())
         c.true("its temporary directory is removed", not os.path.exists(tmp), tmp)
