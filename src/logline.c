@@ -199,10 +199,14 @@ size_t logline_format(char *out, size_t cap, enum log_format f, const struct log
 	put_key(&o, f, "msg", 0);
 	put_value(&o, f, msg, 0);
 	for (size_t i = 0; i < n; i++) {
-		if (o.lim - o.len < strlen(fv[i].key) + 16)
-			break; /* no room for another field */
+		const char *v = fv[i].val != NULL ? fv[i].val : "";
+
+		/* no room for another field; a number is never cut ("12..." is
+		 * no number, nor JSON), it fits whole or is left out */
+		if (o.lim - o.len < strlen(fv[i].key) + 16 + (fv[i].num ? strlen(v) : 0))
+			break;
 		put_key(&o, f, fv[i].key, 0);
-		put_value(&o, f, fv[i].val != NULL ? fv[i].val : "", fv[i].num);
+		put_value(&o, f, v, fv[i].num);
 	}
 	if (f == LOG_FORMAT_JSON)
 		out[o.len++] = '}';

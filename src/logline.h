@@ -17,7 +17,9 @@
  *
  * A line never exceeds LOGLINE_MAX bytes (PIPE_BUF: one write(2) of it to
  * a pipe is atomic): each value is cut at LOGLINE_VALUE_MAX bytes of
- * output, and a cut value ends in "..." inside its quotes.
+ * output, and a cut value ends in "..." inside its quotes.  A number is
+ * never cut: a field that has no room left for it whole is left out, with
+ * the fields after it.
  */
 #ifndef THANOS_FCGI_LOGLINE_H
 #define THANOS_FCGI_LOGLINE_H

@@ -110,6 +110,41 @@ START_TEST(test_bounds)
 }
 END_TEST
 
+/* A number is never cut: as the line fills up, the field is written whole
+ * or left out (JSON leaves it bare: "1234..." would not parse). */
+START_TEST(test_number_whole)
+{
+	static char msg[1025], fill[1001];
+	static const char *const tail[] = {" n=12345678901234567890\n", ",\"n\":12345678901234567890}\n"};
+	static const char *const key[] = {" n=", ",\"n\":"};
+	char out[LOGLINE_MAX];
+	struct log_head h = {TS, "info", "x.c", 1};
+	struct log_field fv[4] = {{"a", fill, 0}, {"b", fill, 0}, {"c", fill, 0}, {"n", "12345678901234567890", 1}};
+	int whole = 0, left_out = 0;
+
+	memset(fill, 'f', sizeof(fill) - 1);
+	for (int f = LOG_FORMAT_LOGFMT; f <= LOG_FORMAT_JSON; f++) {
+		for (size_t m = 850; m < sizeof(msg); m++) {
+			size_t n;
+
+			memset(msg, 'm', m);
+			msg[m] = '\0';
+			n = logline_format(out, sizeof(out), (enum log_format)f, &h, msg, fv, 4);
+			if (strstr(out, key[f]) == NULL) {
+				left_out++;
+				continue;
+			}
+			ck_assert_msg(n > strlen(tail[f]) && strcmp(out + n - strlen(tail[f]), tail[f]) == 0,
+				      "format %d, msg of %zu: a cut number: ...%s", f, m, out + n - 40);
+			whole++;
+		}
+	}
+	/* the sweep crosses the point where the number stops fitting */
+	ck_assert_int_gt(whole, 0);
+	ck_assert_int_gt(left_out, 0);
+}
+END_TEST
+
 START_TEST(test_parse)
 {
 	enum log_format f = LOG_FORMAT_JSON;
@@ -135,6 +170,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_format, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_loop_test(tc, test_time, 0, sizeof(time_cases) / sizeof(time_cases[0]));
 	tcase_add_test(tc, test_bounds);
+	tcase_add_test(tc, test_number_whole);
 	tcase_add_test(tc, test_parse);
 	suite_add_tcase(s, tc);
 	return check_run(s);
