@@ -8,6 +8,7 @@
   blackhole a lab.Blackhole (a port connect() hangs on), for the test
 Run by tests/harness/run.sh (make check), which takes pytest's arguments:
   tests/harness/run.sh -k 'cgi and redirects'
+  tests/harness/run.sh --case 'E=/pub graph/'
 """
 
 import collections
@@ -83,23 +84,41 @@ def record(mode, checks):
 NAMED_ONLY = ("test_debian_package.py", "test_bench_run.py")
 
 
+def pytest_addoption(parser):
+    parser.addoption("--case", action="append", default=[], metavar="NAME",
+                     help="only the case of tests/cases named NAME, exactly (repeatable)")
+
+
+def deselect(config, items, keep):
+    """Keeps the items keep(item) is true for; the others are deselected."""
+    dropped = [i for i in items if not keep(i)]
+    if dropped:
+        items[:] = [i for i in items if keep(i)]
+        config.hook.pytest_deselected(items=dropped)
+
+
+def case_name(case):
+    """A case's name: a tests/cases entry's, or a file's own case id."""
+    return case.get("name") if isinstance(case, dict) else case
+
+
 def pytest_collection_modifyitems(config, items):
     """Mode after mode, whatever the file: an adapter starts once a mode.
     HARNESS_MODES=cgi,listen keeps only those modes (tests/memcheck,
-    make check-static).  NAMED_ONLY files only when named."""
-    def mode_of(item):
-        return getattr(item, "callspec", None) and item.callspec.params.get("mode")
+    make check-static); --case NAME only the cases named so (a name -k
+    cannot say: "E=/pub graph/").  NAMED_ONLY files only when named."""
+    def param(item, key):
+        return getattr(item, "callspec", None) and item.callspec.params.get(key)
     named = {os.path.basename(a.split("::")[0]) for a in config.args}
-    unnamed = [i for i in items if i.path.name in NAMED_ONLY and i.path.name not in named]
-    if unnamed:
-        items[:] = [i for i in items if i not in unnamed]
-        config.hook.pytest_deselected(items=unnamed)
+    deselect(config, items, lambda i: i.path.name not in NAMED_ONLY or i.path.name in named)
     only = [m for m in os.environ.get("HARNESS_MODES", "").split(",") if m]
     if only:
-        dropped = [i for i in items if mode_of(i) not in only]
-        items[:] = [i for i in items if mode_of(i) in only]
-        config.hook.pytest_deselected(items=dropped)
-    items.sort(key=lambda i: labmod.MODES.index(mode_of(i)) if mode_of(i) in labmod.MODES else 99)
+        deselect(config, items, lambda i: param(i, "mode") in only)
+    names = config.getoption("case")
+    if names:
+        deselect(config, items, lambda i: case_name(param(i, "case")) in names)
+    order = labmod.MODES
+    items.sort(key=lambda i: order.index(param(i, "mode")) if param(i, "mode") in order else 99)
 
 
 def pytest_runtest_makereport(item, call):
