@@ -5,7 +5,7 @@ A file holds [mocks.NAME] and [adapters.NAME] tables (shared by every file)
 and [[case]] entries, run in file order.  A case is the request in, what the
 upstream must receive, what the client must get back:
 
-  name      what it checks (unique in its file)
+  name      what it checks (unique across the files: --case finds it)
   modes     the modes it runs in (default: every adapter mode, see
             lab.MODES, and behind every front server where it applies,
             see front.py)
@@ -53,15 +53,23 @@ import urllib.request
 import bounds
 import lab as labmod
 
-# HARNESS_CASES: another directory of case files (test_harness.py)
+# HARNESS_CASES: another directory of case files (test_harness.py;
+# run.sh makes it absolute)
 CASES_DIR = os.environ.get("HARNESS_CASES") or os.path.join(labmod.TOP, "tests", "cases")
+# a case's own keys, as above: any other is a mistake, never ignored
+CASE_KEYS = {"name", "modes", "adapter", "method", "script", "path", "qs", "reply", "env", "unset", "body",
+             "timeout", "upstream", "want"}
 
 
 def load(directory=CASES_DIR):
     """(specs {"mocks": {}, "adapters": {}}, [(file stem, case)])."""
     specs = {"mocks": {}, "adapters": {}}
     cases = []
-    for path in sorted(glob.glob(os.path.join(directory, "*.toml"))):
+    files = sorted(glob.glob(os.path.join(directory, "*.toml")))
+    if not files:
+        raise ValueError("%s: no case files (*.toml)" % directory)
+    names = set()
+    for path in files:
         with open(path, "rb") as f:
             data = tomllib.load(f)
         stem = os.path.splitext(os.path.basename(path))[0]
@@ -70,10 +78,13 @@ def load(directory=CASES_DIR):
                 if name in specs[kind] and specs[kind][name] != spec:
                     raise ValueError("%s: %s.%s differs from another file's" % (path, kind, name))
                 specs[kind][name] = spec
-        names = set()
         for c in data.get("case", []):
+            unknown = sorted(set(c) - CASE_KEYS)
+            if unknown or "name" not in c:
+                raise ValueError("%s: case %r: unknown keys %s, or no name" % (path, c.get("name"), unknown))
             if c["name"] in names:
-                raise ValueError("%s: two cases named %r" % (path, c["name"]))
+                raise ValueError("%s: a second case named %r (names are unique across the files)"
+                                 % (path, c["name"]))
             names.add(c["name"])
             cases.append((stem, c))
     return specs, cases

@@ -7,7 +7,7 @@
             stopped at the end of the test, pass or fail
   blackhole a lab.Blackhole (a port connect() hangs on), for the test
 Run by tests/harness/run.sh (make check), which takes pytest's arguments:
-  tests/harness/run.sh -k 'cgi and redirects'
+  HARNESS_MODES=cgi tests/harness/run.sh -k redirects
   tests/harness/run.sh --case 'E=/pub graph/'
 """
 
@@ -78,10 +78,11 @@ def record(mode, checks):
         pytest.fail("%s:\n  %s" % (checks.label, "\n  ".join(checks.failed)), pytrace=False)
 
 
-# Files that change the machine (test_debian_package.py installs a package)
-# or load all of it (test_bench_run.py): collected only when named (run.sh
-# FILE, as tests/run does), never by a bare run.sh -k WORD.
-NAMED_ONLY = ("test_debian_package.py", "test_bench_run.py")
+# Files that change the machine (test_debian_package.py installs a package),
+# load all of it (test_bench_run.py) or need the static binary
+# (test_static_chroot.py, make check-static): collected only when named
+# (run.sh FILE, as tests/run does), never by a directory nor -k WORD.
+NAMED_ONLY = ("test_debian_package.py", "test_bench_run.py", "test_static_chroot.py")
 
 
 def pytest_addoption(parser):

@@ -3,8 +3,10 @@
 # adapter's flows (test_flows.py), in every mode and behind every front
 # server, through pytest: Debian's python3-pytest, so Debian's interpreter,
 # whatever python3 comes first on PATH.  make check runs it; its exit status
-# is pytest's.  Arguments go to pytest, in tests/harness:
-#   run.sh -k 'cgi and redirects'     run.sh test_flows.py
+# is pytest's.  Arguments go to pytest, in tests/harness.  Options alone
+# (-k, --case, -x) pick among the cases, flows and deployments; a file, a
+# test id or a directory names what runs instead:
+#   run.sh -k redirects     run.sh --case NAME     run.sh test_flows.py
 # make check runs each other test_*.py of HARNESS_TESTS (Makefile.am) as
 # its own test, through this script (PY_LOG_COMPILER).
 # Without arguments or HARNESS_MODES, the adapter's own modes and the front
@@ -18,19 +20,29 @@ export PYTHONDONTWRITEBYTECODE
 PY=/usr/bin/python3
 "$PY" -c 'import pytest' 2>/dev/null || { echo "not ok - $PY has no pytest (tests/install-deps installs python3-pytest)"; exit 1; }
 # A file argument (make check passes tests/harness/test_X.py: the
-# TEST_EXTENSIONS .py tests) is made absolute before the cd.
+# TEST_EXTENSIONS .py tests) is made absolute before the cd, and so is
+# HARNESS_CASES.
+named=
 n=$#
 while [ "$n" -gt 0 ]; do
 	a=$1
 	shift
 	[ -f "$a" ] && a=$(cd "$(dirname "$a")" && pwd)/$(basename "$a")
+	case $a in *.py | *.py::*) named=1 ;; esac
+	[ -d "$a" ] && a=$(cd "$a" && pwd) && named=1
 	set -- "$@" "$a"
 	n=$((n - 1))
 done
+if [ -n "${HARNESS_CASES:-}" ]; then
+	HARNESS_CASES=$(cd "$HARNESS_CASES" && pwd) || exit 1
+	export HARNESS_CASES
+fi
 cd "$top_srcdir/tests/harness" || exit 1
 # the cases, in every mode and behind every front server
 CASES="test_cases.py test_flows.py test_e2e.py"
 if [ $# -gt 0 ]; then
+	# shellcheck disable=SC2086 # a list of file names
+	[ -n "$named" ] || set -- "$@" $CASES
 	exec "$PY" -m pytest -q -p no:cacheprovider "$@"
 fi
 if [ -n "${HARNESS_MODES:-}" ]; then

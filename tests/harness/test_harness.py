@@ -43,12 +43,31 @@ def per_mode(out):
     return dict((k, int(v)) for k, v in re.findall(r"(\w+) (\d+)", m.group(1))) if m else {}
 
 
-def with_case(tmp_path, status):
-    d = tmp_path / ("cases-%d" % status)
+def with_case(tmp_path, status, text=ADDED, into="api.toml"):
+    """HARNESS_CASES: a copy of tests/cases with text (% status) added to
+    into."""
+    d = tmp_path / ("cases-%d-%s" % (status, into))
     shutil.copytree(os.path.join(labmod.TOP, "tests", "cases"), d)
-    with open(d / "api.toml", "a") as f:
-        f.write(ADDED % status)
+    with open(d / into, "a") as f:
+        f.write(text % status)
     return {"HARNESS_CASES": str(d)}
+
+
+def test_a_wrong_case_is_refused(tmp_path):
+    """A key the runner does not know, or a name another file has, stops
+    the run with the file named: never ignored."""
+    c = Checks("harness: a wrong case")
+    rc, out = run("--collect-only", "test_cases.py", env=with_case(tmp_path, 200, ADDED.replace("path", "paht")))
+    c.true("an unknown key: refused, named (exit %d)" % rc, rc != 0 and "unknown keys ['paht']" in out, out[-300:])
+    rc, out = run("--collect-only", "test_cases.py", env=with_case(tmp_path, 200, ADDED.replace(
+        "added: label values", "E=/pub graph/"), into="settings.toml"))
+    c.true("a name of another file's case: refused (exit %d)" % rc,
+           rc != 0 and "a second case named 'E=/pub graph/'" in out, out[-300:])
+    empty = tmp_path / "none"
+    empty.mkdir()
+    rc, out = run("--collect-only", "test_cases.py", env={"HARNESS_CASES": str(empty)})
+    c.true("a directory with no case files: refused (exit %d)" % rc, rc != 0 and "no case files" in out, out[-300:])
+    conftest.record("harness", c)
 
 
 def test_an_added_case_runs_everywhere(tmp_path):
@@ -75,8 +94,12 @@ def test_selection():
     c.eq("--case with no such case: pytest's exit 5", 5, run("--case", "no such case")[0])
     ids = collected("test_cases.py", env={"HARNESS_MODES": "cgi"})
     c.true("HARNESS_MODES=cgi: cgi only", len(ids) > 0 and all("[cgi-" in i for i in ids), repr(ids[:4]))
-    ids = collected("-k", "test")
+    ids = collected("-k", "redirects")
+    c.true("-k alone: among the cases, flows and deployments only",
+           len(ids) > 0 and all(i.split("::")[0] in ("test_cases.py", "test_flows.py", "test_e2e.py") for i in ids),
+           repr(sorted(set(i.split("::")[0] for i in ids))))
+    ids = collected(os.path.dirname(RUN), "-k", "test")
     for name in conftest.NAMED_ONLY:
-        c.true("-k: %s not collected" % name, not any(i.startswith(name) for i in ids))
+        c.true("the harness directory: %s not collected" % name, not any(i.startswith(name) for i in ids))
     c.true("named: test_bench_run.py collected", len(collected("test_bench_run.py")) > 0)
     conftest.record("harness", c)
