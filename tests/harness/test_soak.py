@@ -159,12 +159,15 @@ def idle_fds(f):
     NGINX_KEPT): the events a load's end is.  None when that does not come
     within the guard, or the adapter is gone."""
     def settled():
-        return not f.alive() or (in_flight_zero(f) and fds_of(f.adapter.proc.pid, f.adapter.addr)[1] <= NGINX_KEPT)
+        if not f.alive():
+            return "gone"
+        got = fds_of(f.adapter.proc.pid, f.adapter.addr)
+        return got if got[1] <= NGINX_KEPT and in_flight_zero(f) else None
     try:
-        procs.wait_for("no request in flight, at most %d FastCGI connections" % NGINX_KEPT, settled)
+        got = procs.wait_for("no request in flight, at most %d FastCGI connections" % NGINX_KEPT, settled)
     except procs.WaitTimeout:
         return None
-    return fds_of(f.adapter.proc.pid, f.adapter.addr) if f.alive() else None
+    return None if got == "gone" else got
 
 
 def wrk(f, name, duration, *args):
