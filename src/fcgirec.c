@@ -97,6 +97,30 @@ static int header_check(const unsigned char *h, const char **why)
 	return 0;
 }
 
+/*
+ * 0 when the record header h belongs to the request *id (set by its
+ * BEGIN_REQUEST; 0 before it) or is a management record; -1 (why set)
+ * when not.  libfcgi skips a record of another request and answers a
+ * second BEGIN_REQUEST with FCGI_CANT_MPX_CONN: the PARAMS it reads would
+ * not be the ones checked here (a PARAMS of request 513 between request
+ * 1's framed its pairs apart and made libfcgi allocate 4 GiB: the fuzzer
+ * found it).  No web server multiplexes a connection.
+ */
+static int request_check(const unsigned char *h, unsigned *id, const char **why)
+{
+	unsigned rid = (unsigned)h[2] << 8 | h[3];
+
+	if (h[1] == T_BEGIN && *id == 0 && rid != 0) {
+		*id = rid;
+		return 0;
+	}
+	if (h[1] == T_BEGIN || (rid != 0 && rid != *id)) {
+		*why = "a FastCGI record of another request (multiplexing is not supported)";
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks the have bytes so far of a PARAMS (into s) or GET_VALUES record; -1, why set. */
 static int pairs_check(struct pairs *s, const unsigned char *rec, size_t have,
 		       size_t clen, size_t *params, size_t max,
@@ -123,6 +147,7 @@ enum fcgirec_verdict fcgirec_check(const unsigned char *p, size_t n, size_t max,
 {
 	struct pairs s = {{0}, 0, 0, 0, 0, 0};
 	size_t off = 0, params = 0;
+	unsigned id = 0;
 
 	for (;;) {
 		size_t clen, end, have;
@@ -133,7 +158,7 @@ enum fcgirec_verdict fcgirec_check(const unsigned char *p, size_t n, size_t max,
 		}
 		clen = (size_t)p[off + 4] << 8 | p[off + 5];
 		end = off + HDR + clen + p[off + 6];
-		if (header_check(p + off, why) != 0)
+		if (header_check(p + off, why) != 0 || request_check(p + off, &id, why) != 0)
 			return FCGIREC_BAD;
 		if (p[off + 1] == T_PARAMS && clen == 0) {
 			if (!at_boundary(&s)) {

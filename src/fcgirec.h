@@ -10,7 +10,9 @@
  * record from anyone who can reach the socket), and a management record
  * of any type but FCGI_GET_VALUES loses memory.  So every pair length must
  * fit in what a request may send (max), every pair must end where its
- * record or the PARAMS stream ends, and the only management record let
+ * record or the PARAMS stream ends, every record is of the one request of
+ * the connection's BEGIN_REQUEST (libfcgi skips the others, and would read
+ * other pairs than the ones checked), and the only management record let
  * through is a sound FCGI_GET_VALUES.
  */
 #ifndef THANOS_FCGI_FCGIREC_H

@@ -56,6 +56,20 @@ static const struct {
 	{"\x01\x01\x00\x01\x00\x08\xfb\x00", 8, FCGIREC_BAD, 0},
 	/* 16: 7 bytes of padding, as web servers align records, is fine */
 	{"\x01\x01\x00\x01\x00\x08\x07\x00", 8, FCGIREC_MORE, 23},
+	/* 17: a PARAMS of request 513 inside request 1's, which libfcgi skips:
+	 * its bytes would frame request 1's pairs apart (the fuzzer found a
+	 * 4 GiB allocation so) */
+	{BEGIN PARAMS("\x02") "\x01\x02" "\x01\x04\x02\x01\x00\x03\x00\x00" "Abc", 16 + 10 + 11,
+	 FCGIREC_BAD, 0},
+	/* 18: a PARAMS before any BEGIN_REQUEST (libfcgi skips it too) */
+	{PARAMS("\x05") "\x01\x02" "Abc", 13, FCGIREC_BAD, 0},
+	/* 19: a second BEGIN_REQUEST (libfcgi answers FCGI_CANT_MPX_CONN) */
+	{BEGIN BEGIN PARAMS_END, 40, FCGIREC_BAD, 0},
+	/* 20: a BEGIN_REQUEST of request 0 */
+	{"\x01\x01\x00\x00\x00\x08\x00\x00", 8, FCGIREC_BAD, 0},
+	/* 21: request 2 throughout is as sound as request 1 */
+	{"\x01\x01\x00\x02\x00\x08\x00\x00" "\x00\x01\x01\x00\x00\x00\x00\x00"
+	 "\x01\x04\x00\x02\x00\x00\x00\x00", 24, FCGIREC_OK, 0},
 };
 
 START_TEST(test_check)
